@@ -1,0 +1,159 @@
+import type { z } from 'zod';
+import type { RetryPolicy } from './document.js';
+import type { Json } from './json.js';
+
+/** Families group node types on the canvas palette. */
+export type NodeFamily =
+  | 'trigger'
+  | 'logic'
+  | 'flow'
+  | 'data'
+  | 'action'
+  | 'billing'
+  | 'growth'
+  | 'ai'
+  | 'safety';
+
+/** What an expression can see (DESIGN §3). */
+export interface ExpressionScope {
+  input: Json;
+  trigger: Json;
+  /** Outputs of the nodes that have completed so far, by node id. */
+  nodes: ReadonlyMap<string, Json>;
+  run: Json;
+  workspace: Json;
+  vars: Json;
+}
+
+export interface StepLogger {
+  debug(message: string, data?: Json): void;
+  info(message: string, data?: Json): void;
+  warn(message: string, data?: Json): void;
+  error(message: string, data?: Json): void;
+}
+
+/**
+ * Services a host provides to nodes. Features add their own members with
+ * declaration merging (`declare module '../engine/node.js' { interface NodeServices { ... } }`).
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface NodeServices {}
+
+export interface CodeRunOptions {
+  timeoutMs?: number;
+  memoryMb?: number;
+}
+
+export interface CodeRunResult {
+  value: Json;
+  logs: string[];
+}
+
+/** The sandbox as a node sees it: bound to the current run and workspace. */
+export interface NodeSandbox {
+  runCode(source: string, input: Json, options?: CodeRunOptions): Promise<CodeRunResult>;
+  evaluate(expression: string, scope?: Partial<ExpressionScope>): Json;
+}
+
+/** A node's request to emit on named ports instead of `out`. */
+export class Routed {
+  constructor(
+    readonly ports: readonly string[],
+    readonly value: Json,
+  ) {}
+}
+
+export interface WaitSpec {
+  /** Resume at this time (delays, timeouts). */
+  until?: Date;
+  /** Resume when a matching signal arrives (events, approvals). */
+  signal?: { kind: string; key: string };
+  /** What the node emits when the wait ends by time. */
+  onTimeout?: { port: string; value: Json };
+  /** State the node gets back in `ctx.resume` when it resumes. */
+  state?: Json;
+}
+
+/** A node's request to suspend the run until a time or a signal. */
+export class Waiting {
+  constructor(readonly spec: WaitSpec) {}
+}
+
+export type NodeResult = Json | Routed | Waiting;
+
+export interface ResumeInfo {
+  reason: 'timer' | 'signal';
+  payload: Json;
+  state: Json;
+}
+
+export interface NodeContext<Config> {
+  /** Config with every `{{ expression }}` evaluated. */
+  config: Config;
+  node: { id: string; type: string; name: string };
+  run: { id: string; workflowId: string; versionId: string; workspaceId: string };
+  /** Attempt number of this step, from 1. */
+  attempt: number;
+  /** Stable across retries and crash-resumes: `runId:nodeId`. Pass it to the other side. */
+  idempotencyKey: string;
+  scope: ExpressionScope;
+  log: StepLogger;
+  signal: AbortSignal;
+  sandbox: NodeSandbox;
+  services: NodeServices;
+  /** Set when the step resumes after a wait. */
+  resume: ResumeInfo | undefined;
+  /** Evaluate a json-logic rule against the expression scope. */
+  logic(rule: Json): Json;
+  route(port: string | readonly string[], value?: Json): Routed;
+  wait(spec: WaitSpec): Waiting;
+}
+
+export interface NodeTypeDefinition<Schema extends z.ZodType = z.ZodType> {
+  /** `family.name`, e.g. `logic.if`. */
+  type: string;
+  family: NodeFamily;
+  title: string;
+  description: string;
+  icon?: string;
+  /** Longer help shown on the canvas. */
+  docs?: string;
+  config: Schema;
+  /** Input ports; triggers have none. Default `['in']`. */
+  inputs?: readonly string[];
+  /** Output ports, possibly depending on the config. Default `['out']`. */
+  outputs?: readonly string[] | ((config: z.infer<Schema>) => readonly string[]);
+  /** Config fields kept verbatim: no `{{ }}` evaluation (code, json-logic). */
+  rawFields?: readonly string[];
+  /** Sends, charges, writes elsewhere: committed before anything after it starts. */
+  sideEffects?: boolean;
+  /** Default retry policy; a node's own `retry` in the document overrides it. */
+  retry?: Partial<RetryPolicy>;
+  /** Default step timeout. */
+  timeoutMs?: number;
+  /** `all` (default): wait for every input that can still fire. `any`: run on the first. */
+  join?: 'all' | 'any' | ((config: z.infer<Schema>) => 'all' | 'any');
+  run(ctx: NodeContext<z.infer<Schema>>, input: Json): NodeResult | Promise<NodeResult>;
+}
+
+export type AnyNodeType = NodeTypeDefinition<z.ZodType>;
+
+/** Declare a node type: the smallest declaration that says everything. */
+export function defineNode<Schema extends z.ZodType>(
+  definition: NodeTypeDefinition<Schema>,
+): NodeTypeDefinition<Schema> {
+  return definition;
+}
+
+export const isTrigger = (nodeType: AnyNodeType): boolean => nodeType.family === 'trigger';
+
+export function inputPortsOf(nodeType: AnyNodeType): readonly string[] {
+  return nodeType.inputs ?? (isTrigger(nodeType) ? [] : ['in']);
+}
+
+export function outputPortsOf(nodeType: AnyNodeType, config: unknown): readonly string[] {
+  const outputs = nodeType.outputs;
+  if (outputs === undefined) return ['out'];
+  if (typeof outputs === 'function') return outputs(config);
+  return outputs;
+}
