@@ -101,6 +101,8 @@ export interface NodeContext<Config> {
   signal: AbortSignal;
   sandbox: NodeSandbox;
   services: NodeServices;
+  /** Every input that fired, in edge order, for nodes that combine several (merge). */
+  inputs: ReadonlyArray<{ from: string; port: string; toPort: string; value: Json }>;
   /** Set when the step resumes after a wait. */
   resume: ResumeInfo | undefined;
   /** Evaluate a json-logic rule against the expression scope. */

@@ -78,6 +78,11 @@ export interface NewRun {
   retryOf?: string | null;
   /** Steps copied in from an earlier run (retry from the failed step). */
   steps?: StepRecord[];
+  /**
+   * Create the run already held by this executor (status running), for the in-process path
+   * that executes it right away: saves the claim round trip.
+   */
+  claimFor?: string;
 }
 
 export type RunPatch = Partial<
@@ -102,7 +107,13 @@ export interface RunStore {
   /** Executor liveness: one row per executor process. */
   heartbeat(executorId: string): Promise<void>;
   /** Runs whose executor stopped heartbeating, and waits that are due. */
-  findRecoverableRuns(options: { staleAfterMs: number; now: Date; limit: number }): Promise<string[]>;
+  findRecoverableRuns(options: { staleAfterMs: number; now: Date; limit: number }): Promise<RecoverableRun[]>;
+}
+
+export interface RecoverableRun {
+  id: string;
+  workspaceId: string;
+  status: RunStatus;
 }
 
 export interface ClaimedRun {

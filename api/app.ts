@@ -1,0 +1,106 @@
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import cookieParser from 'cookie-parser';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Knex } from 'knex';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import { csrfGuard } from './auth/csrf.js';
+import { createAuthResolver } from './auth/resolver.js';
+import type { ApiContext } from './http/context.js';
+import { cors } from './http/cors.js';
+import { createLogger, httpLogger } from './http/logging.js';
+import { problemHandler, ProblemError, sendProblem, unauthorized } from './http/problem.js';
+import { requestId } from './http/request-id.js';
+import { createOpenApiRegistry, mountRoutes, type AnyRoute } from './http/route.js';
+import { httpSettingsFromEnv, type HttpSettings } from './http/settings.js';
+import { httpMetrics, registry as metricsRegistry } from './metrics.js';
+import { registerSystemPaths } from './openapi.js';
+import { allRoutes } from './routes.js';
+import type { RuntimeBundle } from './runtime-factory.js';
+
+export interface AppDeps {
+  knex: Knex;
+  bundle: RuntimeBundle;
+  /** Default: a pino logger at REVFLOW_LOG_LEVEL with secrets redacted. */
+  logger?: Logger;
+  /** Default: read from the REVFLOW_* environment (api/http/settings.ts). */
+  settings?: HttpSettings;
+  /** Default: every route (api/routes.ts). */
+  routes?: (ctx: ApiContext) => AnyRoute[];
+}
+
+export interface Api {
+  app: Express;
+  /** The routes that were mounted, in order (tests compare them with the OpenAPI document). */
+  routes: readonly AnyRoute[];
+  openapi: OpenAPIRegistry;
+}
+
+/** The HTTP surface: middleware, /healthz, /readyz, /metrics, every /api/v1 route, errors. */
+export function createApi(deps: AppDeps): Api {
+  const settings = deps.settings ?? httpSettingsFromEnv();
+  const logger = deps.logger ?? createLogger((process.env.REVFLOW_LOG_LEVEL as 'info' | undefined) ?? 'info');
+  const openapi = createOpenApiRegistry();
+  const ctx: ApiContext = { knex: deps.knex, bundle: deps.bundle, logger, settings, auth: createAuthResolver(deps.knex), openapi };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', settings.trustProxy);
+  app.use(requestId(), httpLogger(logger), httpMetrics(), helmet(), cors(settings.corsOrigins));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await deps.knex.raw('select 1');
+      res.json({ status: 'ready' });
+    } catch {
+      sendProblem(res, new ProblemError(503, 'Not ready', 'The database does not answer'));
+    }
+  });
+  app.get('/metrics', metricsEndpoint(settings.metricsToken));
+  registerSystemPaths(openapi);
+
+  // JSON and cookies only under /api: webhook ingress (/hooks) reads its raw body to check signatures.
+  app.use(
+    '/api',
+    express.json({ limit: settings.bodyLimit, type: ['application/json', 'application/*+json'] }),
+    cookieParser(),
+    csrfGuard(settings),
+  );
+  const routes = (deps.routes ?? allRoutes)(ctx);
+  const router = express.Router();
+  mountRoutes(router, routes, ctx.auth, openapi);
+  app.use(router);
+  app.use('/api', (req, _res, next) => {
+    next(new ProblemError(404, 'Not found', `There is no ${req.method} ${req.baseUrl}${req.path}`));
+  });
+  app.use(
+    problemHandler((error, req) => logger.error({ err: error, reqId: req.id, url: req.url }, 'request failed with an unexpected error')),
+  );
+  return { app, routes, openapi };
+}
+
+export function createApp(deps: AppDeps): Express {
+  return createApi(deps).app;
+}
+
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (value: string): Buffer => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
+function metricsEndpoint(token: string | undefined): RequestHandler {
+  return async (req, res, next) => {
+    try {
+      if (token !== undefined && !sameSecret(req.get('authorization') ?? '', `Bearer ${token}`)) {
+        throw unauthorized('Send Authorization: Bearer <REVFLOW_METRICS_TOKEN>');
+      }
+      res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
+    } catch (error) {
+      next(error);
+    }
+  };
+}

@@ -1,0 +1,33 @@
+import { z } from 'zod';
+
+/** Configuration from the environment (DESIGN §2); documented in the README and .env.example. */
+const envSchema = z.object({
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  REVFLOW_DATA_DIR: z.string().default('.data'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().optional(),
+  REVFLOW_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  REVFLOW_EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(64),
+  REVFLOW_SANDBOX_MEMORY_MB: z.coerce.number().int().min(8).max(4096).default(128),
+  REVFLOW_SANDBOX_TIMEOUT_MS: z.coerce.number().int().min(1).max(600_000).default(1000),
+  REVFLOW_MAX_STEP_OUTPUT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(5 * 1024 * 1024),
+  REVFLOW_STALE_EXECUTOR_MS: z.coerce.number().int().min(1000).default(30_000),
+});
+
+export type AppConfig = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    throw new ConfigError(`Bad configuration: ${problems}`);
+  }
+  return parsed.data;
+}

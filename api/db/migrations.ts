@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import * as engine from '../../migrations/20261127000001_engine.js';
+import * as accounts from '../../migrations/20261127000002_accounts.js';
+import * as webhooks from '../../migrations/20261127000003_webhooks.js';
+import { withConnection } from './pg-connection.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed from the directory) so the same
+ * code runs under tsx, vitest and any bundler without a TypeScript-aware file loader.
+ * Add a new migration file to migrations/ AND to this list; a test checks they agree.
+ */
+export const migrations: readonly NamedMigration[] = [
+  { name: '20261127000001_engine', module: engine },
+  { name: '20261127000002_accounts', module: accounts },
+  { name: '20261127000003_webhooks', module: webhooks },
+];
+
+export interface NamedMigration {
+  name: string;
+  module: Knex.Migration;
+}
+
+export const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: async () => [...migrations],
+  getMigrationName: (migration) => migration.name,
+  getMigration: async (migration) => migration.module,
+};
+
+/** Arbitrary, fixed: the advisory lock every Revflow process takes around migrations. */
+const MIGRATION_LOCK_KEY = 727_001;
+
+/**
+ * Bring the schema up to date; returns the names of the migrations that ran.
+ *
+ * Several processes may start at once (API and workers in queue mode). Knex's own lock row
+ * makes the losers fail, and stays set forever if a migrating process dies; a session-level
+ * advisory lock instead makes them wait and is released by Postgres when a holder dies, so
+ * under it a leftover Knex lock is known to be stale and is freed. Needs a pool of ≥ 2.
+ */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  return withConnection(knex, async (lock) => {
+    await lock.query({ text: 'SELECT pg_advisory_lock($1)', values: [MIGRATION_LOCK_KEY] });
+    try {
+      await knex.migrate.forceFreeMigrationsLock({ migrationSource });
+      const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
+      return applied;
+    } finally {
+      await lock.query({ text: 'SELECT pg_advisory_unlock($1)', values: [MIGRATION_LOCK_KEY] });
+    }
+  });
+}

@@ -1,0 +1,178 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type Router } from 'express';
+import type { Knex } from 'knex';
+import type { Json } from '../../engine/json.js';
+import type { Runtime } from '../../engine/runtime.js';
+import { finishedRunStatuses } from '../../engine/store.js';
+import { badRequest, conflict, notFound, ProblemError, sendProblem } from '../http/problem.js';
+import type { PendingResponses } from './responses.js';
+import { SIGNATURE_HEADER, verifySignature } from './signature.js';
+import { normalisePath, type WebhookEntry, type WebhookRegistry } from './webhook-registry.js';
+
+export interface IngressDeps {
+  knex: Knex;
+  runtime: Runtime;
+  webhooks: WebhookRegistry;
+  responses: PendingResponses;
+  bodyLimit: string;
+  /** How long an Idempotency-Key is remembered. */
+  idempotencyWindowMs?: number;
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Headers a workflow never sees: credentials and our own signature. */
+const hiddenHeaders = new Set(['authorization', 'cookie', SIGNATURE_HEADER, 'proxy-authorization']);
+
+function parseBody(req: Request, raw: Buffer): Json {
+  if (raw.length === 0) return null;
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  const text = raw.toString('utf8');
+  if (type.includes('json')) {
+    try {
+      return JSON.parse(text) as Json;
+    } catch {
+      throw badRequest('The body is not valid JSON', [{ name: 'body', reason: 'not valid JSON' }]);
+    }
+  }
+  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  return text;
+}
+
+function eventOf(req: Request, path: string, raw: Buffer): Json {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (!hiddenHeaders.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return { method: req.method, path, headers, query: req.query as Json, body: parseBody(req, raw) };
+}
+
+/**
+ * `POST /hooks/:workspaceId/:path` — external systems start workflows. The run (which holds
+ * the event) is committed before anything is acknowledged.
+ */
+export function webhookIngress(deps: IngressDeps): Router {
+  const router = express.Router();
+  const windowMs = deps.idempotencyWindowMs ?? 24 * 3_600_000;
+
+  /** Claim an Idempotency-Key for a new run, or return the run that already has it. */
+  const claimKey = async (entry: WebhookEntry, key: string, runId: string): Promise<{ fresh: boolean; runId: string }> => {
+    const result = await deps.knex.raw<{ rows: Array<{ run_id: string }> }>(
+      `INSERT INTO webhook_idempotency (workspace_id, workflow_id, key, run_id, expires_at)
+       VALUES (?, ?, ?, ?, now() + (? * interval '1 millisecond'))
+       ON CONFLICT (workspace_id, workflow_id, key) DO UPDATE
+         SET run_id = EXCLUDED.run_id, expires_at = EXCLUDED.expires_at
+         WHERE webhook_idempotency.expires_at < now()
+       RETURNING run_id`,
+      [entry.workspaceId, entry.workflowId, key, runId, windowMs],
+    );
+    if (result.rows[0]) return { fresh: true, runId };
+    const existing = (await deps.knex('webhook_idempotency')
+      .where({ workspace_id: entry.workspaceId, workflow_id: entry.workflowId, key })
+      .first('run_id')) as { run_id: string } | undefined;
+    return { fresh: false, runId: existing?.run_id ?? runId };
+  };
+
+  const inactiveHas = async (workspaceId: string, path: string): Promise<boolean> => {
+    const probe = JSON.stringify([{ type: 'trigger.webhook', config: { path } }]);
+    const row = (await deps.knex('workflows as w')
+      .join('workflow_versions as v', 'v.id', 'w.published_version_id')
+      .where('w.workspace_id', workspaceId)
+      .where('w.active', false)
+      .whereNull('w.deleted_at')
+      .whereRaw(`v.document->'nodes' @> ?::jsonb`, [probe])
+      .first('w.id')) as { id: string } | undefined;
+    return row !== undefined;
+  };
+
+  router.all(
+    '/hooks/:workspaceId/*path',
+    express.raw({ type: () => true, limit: deps.bodyLimit }),
+    async (req, res, next) => {
+      try {
+        const workspaceId = String(req.params.workspaceId);
+        const segments = (req.params as unknown as { path: string[] }).path;
+        const path = normalisePath(segments.join('/'));
+        if (!uuidPattern.test(workspaceId)) throw notFound('The webhook');
+        const entry = await deps.webhooks.lookup(workspaceId, path);
+        if (!entry) {
+          if (await inactiveHas(workspaceId, path)) throw conflict('The workflow behind this webhook is not active');
+          throw notFound('The webhook');
+        }
+        if (req.method !== entry.method) {
+          res.set('Allow', entry.method);
+          throw new ProblemError(405, 'Method not allowed', `This webhook accepts ${entry.method}`);
+        }
+        const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        if (entry.secret) {
+          const check = verifySignature(req.header(SIGNATURE_HEADER), entry.secret, raw);
+          if (!check.ok) throw new ProblemError(401, 'Bad signature', check.reason, { reason: check.reason });
+        }
+        const input = eventOf(req, path, raw);
+
+        let runId: string = randomUUID();
+        const key = req.header('idempotency-key');
+        if (key !== undefined) {
+          if (key.length === 0 || key.length > 255) throw badRequest('Idempotency-Key must be 1 to 255 characters', [{ name: 'headers.idempotency-key', reason: 'length' }]);
+          const claim = await claimKey(entry, key, runId);
+          if (!claim.fresh) {
+            const first = await deps.runtime.engine.store.getRun(claim.runId);
+            if (!first) throw conflict('A request with this Idempotency-Key is still being accepted; retry shortly');
+            res.set('Idempotent-Replayed', 'true');
+            res.status(200).json({ runId: first.id, status: first.status, replayed: true });
+            return;
+          }
+          runId = claim.runId;
+        }
+
+        const run = await deps.runtime.startRun({
+          id: runId,
+          workspaceId: entry.workspaceId,
+          workflowId: entry.workflowId,
+          versionId: entry.versionId,
+          triggerNodeId: entry.nodeId,
+          input,
+        });
+        if (entry.responseMode === 'immediate') {
+          res.status(202).json({ runId: run.id, status: run.status });
+          return;
+        }
+        await respondWhenReady(deps, run.id, entry.responseTimeoutMs, res);
+      } catch (error) {
+        next(error);
+      }
+    },
+  );
+  return router;
+}
+
+/** Answer with the Respond node's response, or the run's end, or a timeout — whichever is first. */
+async function respondWhenReady(deps: IngressDeps, runId: string, timeoutMs: number, res: express.Response): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
+  const ended = deps.runtime.waitForRun(runId);
+  const stop = Promise.race([ended, timedOut]);
+  try {
+    const response = await deps.responses.wait(runId, stop);
+    if (response) {
+      res.status(response.status).set(response.headers);
+      if (typeof response.body === 'string') res.send(response.body);
+      else res.json(response.body);
+      return;
+    }
+    const outcome = await stop;
+    if (outcome === 'timeout') {
+      sendProblem(res, new ProblemError(504, 'Workflow still running', `No response within ${timeoutMs} ms; the run goes on`, { runId }));
+      return;
+    }
+    if (outcome.status === 'succeeded') {
+      res.status(200).json({ runId, status: outcome.status, output: outcome.output });
+      return;
+    }
+    const detail = finishedRunStatuses.has(outcome.status) ? (outcome.error?.message ?? outcome.status) : outcome.status;
+    sendProblem(res, new ProblemError(502, 'Workflow failed', detail, { runId, runStatus: outcome.status }));
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,52 @@
+import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import { pino, type Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+
+/** Secrets never reach a log line: credentials in headers and any password/token-like field. */
+export const redactPaths = [
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
+  'password',
+  '*.password',
+  '*.newPassword',
+  '*.token',
+  '*.key',
+  '*.secret',
+  '*.apiKey',
+];
+
+/** The server's logger when the caller gives none (main.ts passes its own). */
+export function createLogger(level: pino.LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
+  const options = { level, redact: { paths: redactPaths, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
+}
+
+const SECRET_HEADERS = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-authorization']);
+
+function withoutSecrets(headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+  if (!headers) return headers;
+  return Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value]),
+  );
+}
+
+// Probes and scrapes every few seconds would drown the useful lines.
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * One structured line per request, with its id. Headers are cleaned by the serializers as well
+ * as by the logger's redact paths, so a logger from elsewhere (without them) leaks nothing.
+ */
+export function httpLogger(logger: Logger): RequestHandler {
+  return pinoHttp({
+    logger,
+    autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
+    serializers: {
+      req: (req: { headers?: Record<string, unknown> }) => ({ ...req, headers: withoutSecrets(req.headers) }),
+      res: (res: { headers?: Record<string, unknown> }) => ({ ...res, headers: withoutSecrets(res.headers) }),
+    },
+  }) as RequestHandler;
+}

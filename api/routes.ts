@@ -1,0 +1,27 @@
+import { apiKeyRoutes } from './auth/api-key-routes.js';
+import { authRoutes } from './auth/routes.js';
+import { auditRoutes } from './audit/routes.js';
+import type { ApiContext } from './http/context.js';
+import type { AnyRoute } from './http/route.js';
+import { openApiRoutes } from './openapi.js';
+import { invitationRoutes } from './workspaces/invitation-routes.js';
+import { invitationTokenRoutes } from './workspaces/invitation-token-routes.js';
+import { memberRoutes } from './workspaces/member-routes.js';
+import { workspaceRoutes } from './workspaces/workspace-routes.js';
+
+/**
+ * Every route of the server. A feature adds one line here with its own `xxxRoutes(ctx)`;
+ * mountRoutes mounts them and puts each in the OpenAPI document.
+ */
+export function allRoutes(ctx: ApiContext): AnyRoute[] {
+  return [
+    ...authRoutes(ctx),
+    ...workspaceRoutes(ctx),
+    ...memberRoutes(ctx),
+    ...invitationRoutes(ctx),
+    ...invitationTokenRoutes(ctx),
+    ...apiKeyRoutes(ctx),
+    ...auditRoutes(ctx),
+    ...openApiRoutes(ctx),
+  ];
+}

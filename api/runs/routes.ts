@@ -1,0 +1,193 @@
+import type { Knex } from 'knex';
+import { z } from 'zod';
+import type { RunEvent } from '../../engine/execution.js';
+import type { Runtime } from '../../engine/runtime.js';
+import { finishedRunStatuses, type RunRecord } from '../../engine/store.js';
+import type { PgRunStore } from '../db/pg-run-store.js';
+import { runFromRow, type RunRow } from '../db/run-rows.js';
+import { conflict, notFound } from '../http/problem.js';
+import { defineRoute, problemSchema, type AnyRoute } from '../http/route.js';
+import { runSchema, runWithStepsSchema } from '../workflows/schemas.js';
+import { presentRun, presentStep } from './present.js';
+
+export interface RunRouteDeps {
+  knex: Knex;
+  store: PgRunStore;
+  runtime: Runtime;
+  /** Live events of runs; in queue mode they arrive from the workers. */
+  subscribe: (listener: (event: RunEvent) => void) => () => void;
+}
+
+const base = '/api/v1/workspaces/:workspaceId/runs';
+const runParams = z.object({ workspaceId: z.string().uuid(), runId: z.string().uuid() });
+const problems = {
+  400: { description: 'Invalid request', schema: problemSchema, contentType: 'application/problem+json' },
+  401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
+  403: { description: 'Role too low', schema: problemSchema, contentType: 'application/problem+json' },
+  404: { description: 'Not found in this workspace', schema: problemSchema, contentType: 'application/problem+json' },
+};
+const runStatuses = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+const SSE_HEARTBEAT_MS = 15_000;
+
+export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
+  const { store, runtime, knex } = deps;
+
+  const runInWorkspace = async (workspaceId: string, runId: string): Promise<RunRecord> => {
+    const run = await store.getRun(runId);
+    if (!run || run.workspaceId !== workspaceId) throw notFound('The run');
+    return run;
+  };
+
+  const withSteps = async (run: RunRecord) => {
+    const [steps, version] = await Promise.all([
+      store.getSteps(run.id),
+      knex('workflow_versions').where({ id: run.versionId }).first('number') as Promise<{ number: number } | undefined>,
+    ]);
+    return { ...presentRun(run), version: version?.number ?? null, steps: steps.map(presentStep) };
+  };
+
+  const routes = [
+    defineRoute({
+      method: 'get',
+      path: base,
+      summary: 'Runs, newest first, with cursor pagination and filters',
+      tags: ['runs'],
+      auth: { workspaceRole: 'viewer' },
+      params: z.object({ workspaceId: z.string().uuid() }),
+      query: z.object({
+        workflowId: z.string().uuid().optional(),
+        status: z.enum(runStatuses).optional(),
+        from: z.iso.datetime({ offset: true }).optional().describe('Created at or after'),
+        to: z.iso.datetime({ offset: true }).optional().describe('Created before'),
+        cursor: z.string().uuid().optional().describe('nextCursor of the previous page'),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      responses: {
+        200: { description: 'A page of runs', schema: z.object({ items: z.array(runSchema), nextCursor: z.string().nullable() }) },
+        ...problems,
+      },
+      handler: async ({ workspace, query }) => {
+        // Run ids are uuid v7: ordering by id is ordering by creation time.
+        const rows = (await knex('runs')
+          .where('workspace_id', workspace!.id)
+          .modify((q) => {
+            if (query.workflowId) q.where('workflow_id', query.workflowId);
+            if (query.status) q.where('status', query.status);
+            if (query.from) q.where('created_at', '>=', new Date(query.from));
+            if (query.to) q.where('created_at', '<', new Date(query.to));
+            if (query.cursor) q.where('id', '<', query.cursor);
+          })
+          .orderBy('id', 'desc')
+          .limit(query.limit + 1)
+          .select('*')) as RunRow[];
+        const page = rows.slice(0, query.limit).map(runFromRow);
+        return {
+          status: 200,
+          body: { items: page.map(presentRun), nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:runId`,
+      summary: 'A run with its version and every step: status, attempts, input, output, error, timings',
+      tags: ['runs'],
+      auth: { workspaceRole: 'viewer' },
+      params: runParams,
+      responses: { 200: { description: 'The run', schema: runWithStepsSchema }, ...problems },
+      handler: async ({ workspace, params }) => ({
+        status: 200,
+        body: await withSteps(await runInWorkspace(workspace!.id, params.runId)),
+      }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:runId/cancel`,
+      summary: 'Cancel a queued, running or waiting run',
+      tags: ['runs'],
+      auth: { workspaceRole: 'member' },
+      params: runParams,
+      responses: { 202: { description: 'Cancellation requested', schema: runSchema }, 409: problems[400], ...problems },
+      handler: async ({ workspace, params }) => {
+        const run = await runInWorkspace(workspace!.id, params.runId);
+        if (finishedRunStatuses.has(run.status)) throw conflict(`The run has already ${run.status === 'succeeded' ? 'succeeded' : 'ended'} (${run.status})`);
+        const updated = (await runtime.cancel(run.id)) ?? run;
+        return { status: 202, body: presentRun(updated) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:runId/retry`,
+      summary: 'Retry a failed run from its failed step, with the published version',
+      tags: ['runs'],
+      auth: { workspaceRole: 'member' },
+      params: runParams,
+      responses: { 202: { description: 'The new run', schema: runSchema }, 409: problems[400], ...problems },
+      handler: async ({ workspace, params }) => {
+        const run = await runInWorkspace(workspace!.id, params.runId);
+        if (!finishedRunStatuses.has(run.status) || run.status === 'succeeded') {
+          throw conflict(`Only failed, cancelled or timed-out runs can be retried; this one is ${run.status}`);
+        }
+        const workflow = (await knex('workflows').where({ id: run.workflowId, workspace_id: workspace!.id }).first('published_version_id')) as
+          | { published_version_id: string | null }
+          | undefined;
+        const retried = await runtime.retryRun(run.id, workflow?.published_version_id ?? run.versionId);
+        return { status: 202, body: presentRun(retried) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:runId/events`,
+      summary: 'Live step and run updates as Server-Sent Events (snapshot first)',
+      tags: ['runs'],
+      auth: { workspaceRole: 'viewer' },
+      params: runParams,
+      responses: { 200: { description: 'text/event-stream: snapshot, step, run events', contentType: 'text/event-stream', schema: z.string() }, ...problems },
+      handler: async ({ workspace, params, req, res }) => {
+        const run = await runInWorkspace(workspace!.id, params.runId);
+        res.status(200).set({
+          'Content-Type': 'text/event-stream',
+          'Cache-Control': 'no-cache, no-transform',
+          Connection: 'keep-alive',
+          'X-Accel-Buffering': 'no',
+        });
+        res.flushHeaders();
+        const send = (event: string, data: unknown): void => {
+          res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+        };
+        // Subscribe before the snapshot so nothing falls between the two.
+        const buffered: RunEvent[] = [];
+        let live = false;
+        let closed = false;
+        const close = (): void => {
+          if (closed) return;
+          closed = true;
+          unsubscribe();
+          clearInterval(heartbeat);
+          res.end();
+        };
+        const forward = (event: RunEvent): void => {
+          if (event.type === 'step') send('step', presentStep(event.step));
+          else {
+            send('run', presentRun(event.run));
+            if (finishedRunStatuses.has(event.run.status)) close();
+          }
+        };
+        const unsubscribe = deps.subscribe((event) => {
+          if (event.runId !== run.id) return;
+          if (live) forward(event);
+          else buffered.push(event);
+        });
+        const heartbeat = setInterval(() => res.write(': ping\n\n'), SSE_HEARTBEAT_MS);
+        req.on('close', close);
+        const snapshot = await withSteps((await store.getRun(run.id)) ?? run);
+        send('snapshot', snapshot);
+        live = true;
+        for (const event of buffered.splice(0)) forward(event);
+        if (finishedRunStatuses.has(snapshot.status)) close();
+        return undefined;
+      },
+    }),
+  ];
+  return routes as unknown as AnyRoute[];
+}

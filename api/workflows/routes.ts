@@ -1,0 +1,340 @@
+import { z } from 'zod';
+import type { Runtime } from '../../engine/runtime.js';
+import type { WorkflowRecord, WorkflowRepository, WorkflowSummary } from '../db/workflow-repository.js';
+import { conflict, notFound } from '../http/problem.js';
+import { defineRoute, problemSchema, type AnyRoute } from '../http/route.js';
+import type { WebhookRegistry } from '../hooks/webhook-registry.js';
+import { presentRun } from '../runs/present.js';
+import {
+  documentSchema,
+  runSchema,
+  versionSchema,
+  versionSummarySchema,
+  workflowSchema,
+  workflowSummarySchema,
+} from './schemas.js';
+import { statusOf, type LastRun, type WorkflowService } from './service.js';
+
+export interface WorkflowRouteDeps {
+  workflows: WorkflowRepository;
+  service: WorkflowService;
+  runtime: Runtime;
+  webhooks: WebhookRegistry;
+  publicUrl: string;
+  audit?: (entry: { workspaceId: string; actorUserId: string | null; action: string; target: string; metadata?: object }) => Promise<void>;
+}
+
+const base = '/api/v1/workspaces/:workspaceId/workflows';
+const workspaceParams = z.object({ workspaceId: z.string().uuid() });
+const workflowParams = workspaceParams.extend({ id: z.string().uuid() });
+const problems = {
+  400: { description: 'Invalid request', schema: problemSchema, contentType: 'application/problem+json' },
+  401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
+  403: { description: 'Role too low', schema: problemSchema, contentType: 'application/problem+json' },
+  404: { description: 'Not found in this workspace', schema: problemSchema, contentType: 'application/problem+json' },
+};
+
+function presentSummary(workflow: WorkflowSummary, lastRun?: LastRun | null) {
+  return {
+    id: workflow.id,
+    workspaceId: workflow.workspaceId,
+    name: workflow.name,
+    status: statusOf(workflow),
+    active: workflow.active,
+    activeVersionId: workflow.activeVersionId,
+    publishedVersionId: workflow.publishedVersionId,
+    createdAt: workflow.createdAt.toISOString(),
+    updatedAt: workflow.updatedAt.toISOString(),
+    lastRun: lastRun ?? null,
+  };
+}
+
+export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
+  const { workflows, service, runtime } = deps;
+  const present = (workflow: WorkflowRecord) => ({
+    ...presentSummary(workflow),
+    draft: workflow.draft,
+    validation: (() => {
+      const issues = service.validate(workflow.draft);
+      return { ok: issues.length === 0, issues };
+    })(),
+  });
+  const audit = async (workspaceId: string, actorUserId: string | null, action: string, target: string, metadata?: object) =>
+    deps.audit?.({ workspaceId, actorUserId, action, target, metadata });
+
+  const routes = [
+    defineRoute({
+      method: 'get',
+      path: base,
+      summary: 'List workflows, with status and last run',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'viewer' },
+      params: workspaceParams,
+      query: z.object({
+        q: z.string().max(200).optional().describe('Search in names'),
+        status: z.enum(['draft', 'published', 'active']).optional(),
+        limit: z.coerce.number().int().min(1).max(500).default(100),
+        offset: z.coerce.number().int().min(0).default(0),
+      }),
+      responses: { 200: { description: 'Workflows', schema: z.object({ items: z.array(workflowSummarySchema) }) }, ...problems },
+      handler: async ({ workspace, query }) => {
+        let items = await workflows.list(workspace!.id, { limit: 500 });
+        if (query.q) items = items.filter((w) => w.name.toLowerCase().includes(query.q!.toLowerCase()));
+        if (query.status) items = items.filter((w) => statusOf(w) === query.status);
+        items = items.slice(query.offset, query.offset + query.limit);
+        const lastRuns = await service.lastRuns(workspace!.id, items.map((w) => w.id));
+        return { status: 200, body: { items: items.map((w) => presentSummary(w, lastRuns.get(w.id))) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: base,
+      summary: 'Create a workflow from a document (its first draft)',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workspaceParams,
+      body: documentSchema,
+      responses: { 201: { description: 'Created', schema: workflowSchema }, ...problems },
+      handler: async ({ workspace, body, principal }) => {
+        const { document } = service.checkDraft(body);
+        const workflow = await workflows.createWorkflow(workspace!.id, document);
+        await audit(workspace!.id, principal?.userId ?? null, 'workflow.create', workflow.id);
+        return { status: 201, body: present(workflow) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/import`,
+      summary: 'Import an exported workflow document as a new workflow',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workspaceParams,
+      body: documentSchema,
+      responses: { 201: { description: 'Imported', schema: workflowSchema }, ...problems },
+      handler: async ({ workspace, body, principal }) => {
+        const { document } = service.checkDraft(body);
+        const workflow = await workflows.createWorkflow(workspace!.id, document);
+        await audit(workspace!.id, principal?.userId ?? null, 'workflow.import', workflow.id);
+        return { status: 201, body: present(workflow) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:id`,
+      summary: 'A workflow with its draft and the draft validation',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'viewer' },
+      params: workflowParams,
+      responses: { 200: { description: 'The workflow', schema: workflowSchema }, ...problems },
+      handler: async ({ workspace, params }) => ({ status: 200, body: present(await service.get(workspace!.id, params.id)) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: `${base}/:id`,
+      summary: 'Save the draft; problems are returned for the canvas, shape errors refuse the save',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workflowParams,
+      body: documentSchema,
+      responses: { 200: { description: 'Saved', schema: workflowSchema }, ...problems },
+      handler: async ({ workspace, params, body }) => {
+        const { document } = service.checkDraft(body);
+        const saved = await workflows.saveDraft(params.id, document, { workspaceId: workspace!.id });
+        if (!saved) throw notFound('The workflow');
+        return { status: 200, body: present(saved) };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: `${base}/:id`,
+      summary: 'Delete a workflow (its versions and runs stay on record)',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workflowParams,
+      responses: { 204: { description: 'Deleted' }, ...problems },
+      handler: async ({ workspace, params, principal }) => {
+        await service.remove(workspace!.id, params.id);
+        await audit(workspace!.id, principal?.userId ?? null, 'workflow.delete', params.id);
+        return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:id/publish`,
+      summary: 'Freeze the draft as a new immutable version',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workflowParams,
+      body: z.object({ note: z.string().max(2000).optional() }).default({}),
+      responses: { 201: { description: 'Published', schema: versionSchema }, ...problems },
+      handler: async ({ workspace, params, body, principal }) => {
+        const version = await service.publish(workspace!.id, params.id, body.note, principal?.userId ?? null);
+        await audit(workspace!.id, principal?.userId ?? null, 'workflow.publish', params.id, { version: version.number });
+        return { status: 201, body: presentVersion(version) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:id/versions`,
+      summary: 'Published versions, newest first',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'viewer' },
+      params: workflowParams,
+      responses: { 200: { description: 'Versions', schema: z.object({ items: z.array(versionSummarySchema) }) }, ...problems },
+      handler: async ({ workspace, params }) => {
+        await service.get(workspace!.id, params.id);
+        const versions = await workflows.listVersions(params.id, { workspaceId: workspace!.id });
+        return { status: 200, body: { items: versions.map(presentVersion) } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:id/versions/:versionId`,
+      summary: 'One version with its document',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'viewer' },
+      params: workflowParams.extend({ versionId: z.string().uuid() }),
+      responses: { 200: { description: 'The version', schema: versionSchema }, ...problems },
+      handler: async ({ workspace, params }) => {
+        const version = await workflows.getVersion(params.versionId, { workspaceId: workspace!.id });
+        if (!version || version.workflowId !== params.id) throw notFound('The version');
+        return { status: 200, body: presentVersion(version) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:id/activate`,
+      summary: 'Let triggers start runs of the published (or given) version',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workflowParams,
+      body: z.object({ versionId: z.string().uuid().optional() }).default({}),
+      responses: { 200: { description: 'Active', schema: workflowSummarySchema }, 409: problems[400], ...problems },
+      handler: async ({ workspace, params, body, principal }) => {
+        const workflow = await service.activate(workspace!.id, params.id, body.versionId);
+        await audit(workspace!.id, principal?.userId ?? null, 'workflow.activate', params.id);
+        return { status: 200, body: presentSummary(workflow) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:id/deactivate`,
+      summary: 'Stop triggers; runs in progress carry on',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'member' },
+      params: workflowParams,
+      responses: { 200: { description: 'Inactive', schema: workflowSummarySchema }, ...problems },
+      handler: async ({ workspace, params, principal }) => {
+        const workflow = await service.deactivate(workspace!.id, params.id);
+        await audit(workspace!.id, principal?.userId ?? null, 'workflow.deactivate', params.id);
+        return { status: 200, body: presentSummary(workflow) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:id/export`,
+      summary: 'The draft document as a JSON file',
+      tags: ['workflows'],
+      auth: { workspaceRole: 'viewer' },
+      params: workflowParams,
+      responses: { 200: { description: 'The document', schema: documentSchema }, ...problems },
+      handler: async ({ workspace, params }) => {
+        const workflow = await service.get(workspace!.id, params.id);
+        const fileName = `${workflow.name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80) || 'workflow'}.json`;
+        return { status: 200, body: workflow.draft, headers: { 'Content-Disposition': `attachment; filename="${fileName}"` } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: `${base}/:id/webhooks`,
+      summary: 'Webhook URLs of the active version, with signing secrets',
+      tags: ['workflows', 'webhooks'],
+      auth: { workspaceRole: 'admin' },
+      params: workflowParams,
+      responses: {
+        200: {
+          description: 'Webhooks',
+          schema: z.object({
+            items: z.array(z.object({ nodeId: z.string(), url: z.string(), method: z.string(), signed: z.boolean(), secret: z.string().nullable() })),
+          }),
+        },
+        ...problems,
+      },
+      handler: async ({ workspace, params }) => {
+        const workflow = await service.get(workspace!.id, params.id);
+        const versionId = workflow.activeVersionId ?? workflow.publishedVersionId;
+        const version = versionId ? await workflows.getVersion(versionId, { workspaceId: workspace!.id }) : undefined;
+        const document = version?.document ?? workflow.draft;
+        const items = [];
+        for (const node of document.nodes.filter((n) => n.type === 'trigger.webhook')) {
+          const config = node.config as { path?: string; method?: string; signed?: boolean };
+          items.push({
+            nodeId: node.id,
+            url: `${deps.publicUrl}/hooks/${workspace!.id}/${config.path ?? ''}`,
+            method: config.method ?? 'POST',
+            signed: config.signed === true,
+            secret: config.signed ? await deps.webhooks.secretFor(workflow.id, node.id) : null,
+          });
+        }
+        return { status: 200, body: { items } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:id/webhooks/:nodeId/rotate-secret`,
+      summary: 'Make a new signing secret for a webhook trigger',
+      tags: ['workflows', 'webhooks'],
+      auth: { workspaceRole: 'admin' },
+      params: workflowParams.extend({ nodeId: z.string().min(1).max(64) }),
+      responses: { 200: { description: 'The new secret', schema: z.object({ secret: z.string() }) }, ...problems },
+      handler: async ({ workspace, params, principal }) => {
+        const workflow = await service.get(workspace!.id, params.id);
+        if (!workflow.draft.nodes.some((node) => node.id === params.nodeId && node.type === 'trigger.webhook')) {
+          throw notFound('The webhook trigger');
+        }
+        const secret = await deps.webhooks.rotateSecret(workspace!.id, workflow.id, params.nodeId);
+        await audit(workspace!.id, principal?.userId ?? null, 'webhook.rotate_secret', `${workflow.id}:${params.nodeId}`);
+        return { status: 200, body: { secret } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: `${base}/:id/runs`,
+      summary: 'Run the published version now with an input; answers 202 with the run',
+      tags: ['runs'],
+      auth: { workspaceRole: 'member' },
+      params: workflowParams,
+      body: z.object({ input: z.unknown().optional(), versionId: z.string().uuid().optional() }).default({}),
+      responses: { 202: { description: 'Started', schema: runSchema }, 409: problems[400], ...problems },
+      handler: async ({ workspace, params, body }) => {
+        const workflow = await service.get(workspace!.id, params.id);
+        const versionId = body.versionId ?? workflow.publishedVersionId;
+        if (!versionId) throw conflict('Publish the workflow before running it');
+        const version = await workflows.getVersion(versionId, { workspaceId: workspace!.id });
+        if (!version || version.workflowId !== workflow.id) throw notFound('The version');
+        const manual = version.document.nodes.find((node) => node.type === 'trigger.manual');
+        const run = await runtime.startRun({
+          workspaceId: workspace!.id,
+          workflowId: workflow.id,
+          versionId,
+          input: (body.input ?? {}) as never,
+          ...(manual ? { triggerNodeId: manual.id } : {}),
+        });
+        return { status: 202, body: presentRun(run), headers: { Location: `/api/v1/workspaces/${workspace!.id}/runs/${run.id}` } };
+      },
+    }),
+  ];
+  return routes as unknown as AnyRoute[];
+}
+
+function presentVersion(version: { id: string; workflowId: string; number: number; note: string | null; createdAt: Date; createdBy: string | null; document?: unknown }) {
+  return {
+    id: version.id,
+    workflowId: version.workflowId,
+    number: version.number,
+    note: version.note,
+    createdAt: version.createdAt.toISOString(),
+    createdBy: version.createdBy,
+    ...(version.document ? { document: version.document } : {}),
+  };
+}

@@ -1,0 +1,50 @@
+import type { Knex } from 'knex';
+import { ProblemError } from '../http/problem.js';
+import { countMembers } from './repository.js';
+import { planTitle, seatLimit } from './seats.js';
+
+export interface SeatUsage {
+  plan: string;
+  limit: number;
+  members: number;
+  /** Invitations neither accepted, revoked nor expired: each holds a seat. */
+  pendingInvitations: number;
+}
+
+export async function seatUsage(
+  knex: Knex,
+  workspace: { id: string; plan: string },
+  options: { excludeInvitationId?: string } = {},
+): Promise<SeatUsage> {
+  const pending = knex('invitations')
+    .where({ workspace_id: workspace.id })
+    .whereNull('accepted_at')
+    .whereNull('revoked_at')
+    .andWhere('expires_at', '>', knex.fn.now());
+  if (options.excludeInvitationId) pending.whereNot({ id: options.excludeInvitationId });
+  const [members, pendingRow] = await Promise.all([
+    countMembers(knex, workspace.id),
+    pending.count<{ count: string }>('* as count').first(),
+  ]);
+  return { plan: workspace.plan, limit: seatLimit(workspace.plan), members, pendingInvitations: Number(pendingRow?.count ?? 0) };
+}
+
+/**
+ * 402 unless one more seat fits. Inviting needs members + pending invitations + 1 ≤ seats.
+ * Accepting needs members + 1 ≤ seats only: the invitation already held its seat, and other
+ * pending invitations must not block it — but a plan that shrank since the invitation must.
+ */
+export function assertSeatAvailable(usage: SeatUsage, for_: 'invitation' | 'accept'): void {
+  const taken = for_ === 'invitation' ? usage.members + usage.pendingInvitations : usage.members;
+  if (taken + 1 <= usage.limit) return;
+  const counted =
+    for_ === 'invitation'
+      ? `${usage.members} member${usage.members === 1 ? '' : 's'} and ${usage.pendingInvitations} pending invitation${usage.pendingInvitations === 1 ? '' : 's'}`
+      : `${usage.members} member${usage.members === 1 ? '' : 's'}`;
+  throw new ProblemError(
+    402,
+    'Seat limit reached',
+    `The ${planTitle(usage.plan)} plan has ${usage.limit} seats and ${counted} take them all; upgrade the plan or free a seat`,
+    { type: 'https://revflow.dev/problems/seat-limit', plan: usage.plan, seatLimit: usage.limit, seatsUsed: taken },
+  );
+}

@@ -1,0 +1,46 @@
+import type { StepError } from './store.js';
+import { SandboxError } from './sandbox/types.js';
+
+/** An error a node throws to fail its step with a code and, optionally, the config field at fault. */
+export class StepFailure extends Error {
+  constructor(
+    message: string,
+    readonly code: string = 'node_error',
+    readonly field?: string,
+  ) {
+    super(message);
+    this.name = 'StepFailure';
+  }
+}
+
+/** Thrown when a run is aborted: cancelled or past its deadline. */
+export class RunAborted extends Error {
+  constructor(readonly reason: 'cancelled' | 'timed_out') {
+    super(reason === 'cancelled' ? 'The run was cancelled' : 'The run timed out');
+    this.name = 'RunAborted';
+  }
+}
+
+export class StepTimeout extends Error {
+  constructor(timeoutMs: number) {
+    super(`The step timed out after ${timeoutMs} ms`);
+    this.name = 'StepTimeout';
+  }
+}
+
+/** Turn anything thrown into the error a step records: message, code, line, field. */
+export function toStepError(error: unknown): StepError {
+  if (error instanceof SandboxError) {
+    const code = error.kind === 'timeout' ? 'timeout' : `sandbox_${error.kind}`;
+    return error.line === undefined ? { message: error.message, code } : { message: error.message, code, line: error.line };
+  }
+  if (error instanceof StepFailure) {
+    return error.field === undefined
+      ? { message: error.message, code: error.code }
+      : { message: error.message, code: error.code, field: error.field };
+  }
+  if (error instanceof StepTimeout) return { message: error.message, code: 'timeout' };
+  if (error instanceof RunAborted) return { message: error.message, code: error.reason };
+  if (error instanceof Error) return { message: error.message || error.name, code: 'node_error' };
+  return { message: String(error), code: 'node_error' };
+}

@@ -1,0 +1,230 @@
+// Runs INSIDE each isolate, once, after runtime.js and before harden.js. Never imported by Node.
+//
+// Resource guards. isolated-vm bounds CPU with a timeout and memory with a heap limit, but
+// V8 has two holes that no timeout or heap limit covers, and both take the whole host
+// process down with them (measured on isolated-vm 5.0.4 / Node 20):
+//   1. Some builtins loop natively over a caller-given length without ever checking for
+//      termination: `Array.prototype.indexOf.call({ length: 2 ** 53 - 1 })`,
+//      `Array(2 ** 31).includes(1)`, `JSON.parse` of a huge text ... block the host thread
+//      far past the timeout.
+//   2. One allocation larger than what is left of the heap is a fatal V8 OOM (abort), not a
+//      catchable error: `Array(2 ** 27).fill(0)`, a Map or Set grown in a loop (its table
+//      doubles in one step), `'ab'.repeat(2 ** 27).split('')`.
+// So the builtins that let a length or a count drive such a loop or allocation are wrapped
+// to refuse sizes the isolate could not hold anyway. Sizes come from the memory limit.
+(function installGuards(configText) {
+  'use strict';
+
+  const { maxElements, maxCollectionSize, maxJsonTextLength } = JSON.parse(configText);
+  const { apply, construct, defineProperty, get: reflectGet, getOwnPropertyDescriptor } = Reflect;
+  const ObjectCtor = Object;
+  const OriginalProxy = Proxy;
+  const RangeErrorCtor = RangeError;
+  const TypeErrorCtor = TypeError;
+  const isArray = Array.isArray;
+  const weakSetAdd = WeakSet.prototype.add;
+  const weakSetHas = WeakSet.prototype.has;
+  const mapHas = Map.prototype.has;
+  const setHas = Set.prototype.has;
+  const mapSize = getOwnPropertyDescriptor(Map.prototype, 'size').get;
+  const setSize = getOwnPropertyDescriptor(Set.prototype, 'size').get;
+  const MathFloor = Math.floor;
+  const MathMin = Math.min;
+  const iteratorSymbol = Symbol.iterator;
+  const spreadableSymbol = Symbol.isConcatSpreadable;
+
+  function tooLarge(what, size, limit) {
+    return new RangeErrorCtor(what + ': ' + size + ' exceeds the sandbox limit of ' + limit);
+  }
+
+  /** Replaces a method by a guard with the same name and arity (it stays a non-constructor). */
+  function wrap(holder, key, makeGuard) {
+    const original = holder[key];
+    const guard = makeGuard(original);
+    defineProperty(guard, 'name', { value: original.name, configurable: true });
+    defineProperty(guard, 'length', { value: original.length, configurable: true });
+    defineProperty(holder, key, { value: guard, writable: true, enumerable: false, configurable: true });
+  }
+
+  // ---- proxies -----------------------------------------------------------------------
+  // A proxy (or a getter) may answer `length` differently when the builtin reads it again,
+  // so only genuine arrays are trusted; Array.isArray is true for proxies of arrays too.
+  const proxies = new WeakSet();
+  const originalRevocable = OriginalProxy.revocable;
+  defineProperty(OriginalProxy, 'revocable', {
+    value: {
+      revocable(target, handler) {
+        const pair = apply(originalRevocable, OriginalProxy, [target, handler]);
+        apply(weakSetAdd, proxies, [pair.proxy]);
+        return pair;
+      },
+    }.revocable,
+    writable: true,
+    enumerable: false,
+    configurable: true,
+  });
+  // The Proxy constructor is reachable only through this global (proxies have no
+  // `constructor`), so replacing the global is enough to see every proxy made.
+  globalThis.Proxy = new OriginalProxy(OriginalProxy, {
+    construct(target, args, newTarget) {
+      const proxy = construct(target, args, newTarget);
+      apply(weakSetAdd, proxies, [proxy]);
+      return proxy;
+    },
+  });
+
+  const isGenuineArray = (value) => isArray(value) && !apply(weakSetHas, proxies, [value]);
+
+  function toLength(value) {
+    const n = +value;
+    if (!(n > 0)) return 0;
+    return n === Infinity ? 2 ** 53 - 1 : MathMin(MathFloor(n), 2 ** 53 - 1);
+  }
+
+  /**
+   * What to hand to an Array.prototype builtin instead of `value`: the same object when its
+   * length cannot change between our read and the builtin's, else a view that answers the
+   * length we checked (the spec reads it once per call, so this changes no result).
+   */
+  function boundedReceiver(value, what) {
+    if (value === null || value === undefined) return value; // the builtin throws
+    const object = ObjectCtor(value);
+    const length = toLength(object.length);
+    if (length > maxElements) throw tooLarge(what + ' length', length, maxElements);
+    if (typeof value === 'string' || isGenuineArray(object)) return object;
+    const own = getOwnPropertyDescriptor(object, 'length');
+    if (own !== undefined && 'value' in own && !apply(weakSetHas, proxies, [object])) return object;
+    return new OriginalProxy(object, {
+      get(target, key) {
+        return key === 'length' ? length : reflectGet(target, key);
+      },
+    });
+  }
+
+  // Every Array.prototype method that walks `length` (the rest are O(1) or iterators,
+  // which are driven by interruptible code).
+  const walking = [
+    'concat', 'copyWithin', 'every', 'fill', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex',
+    'forEach', 'includes', 'indexOf', 'join', 'lastIndexOf', 'map', 'reduce', 'reduceRight', 'reverse',
+    'shift', 'slice', 'some', 'sort', 'splice', 'toLocaleString', 'toReversed', 'toSorted', 'toSpliced',
+    'unshift', 'with',
+  ];
+  for (const name of walking) {
+    if (typeof Array.prototype[name] !== 'function') continue;
+    wrap(Array.prototype, name, (original) => ({
+      [name](...args) {
+        const receiver = boundedReceiver(this, 'Array.prototype.' + name);
+        if (name === 'concat') {
+          let total = receiver === null || receiver === undefined ? 0 : toLength(receiver.length);
+          for (let i = 0; i < args.length; i++) {
+            const arg = args[i];
+            if (typeof arg === 'object' && arg !== null && (isArray(arg) || arg[spreadableSymbol])) {
+              args[i] = boundedReceiver(arg, 'Array.prototype.concat argument');
+              total += toLength(args[i].length);
+            } else {
+              total += 1;
+            }
+            if (total > maxElements) throw tooLarge('Array.prototype.concat result length', total, maxElements);
+          }
+        }
+        const result = apply(original, receiver, args);
+        // fill, reverse, sort and copyWithin return their receiver: give back the caller's.
+        return result === receiver && receiver !== this ? ObjectCtor(this) : result;
+      },
+    })[name]);
+  }
+
+  // flat/flatMap recurse into nested arrays the builtin reads natively; a JS version keeps
+  // every level bounded and interruptible.
+  function flattenInto(out, source, depth, mapper, thisArg) {
+    const items = boundedReceiver(source, 'Array.prototype.flat');
+    const length = toLength(items.length);
+    for (let i = 0; i < length; i++) {
+      if (!(i in items)) continue;
+      let item = items[i];
+      if (mapper !== undefined) item = apply(mapper, thisArg, [item, i, source]);
+      if (depth > 0 && isArray(item)) flattenInto(out, item, depth - 1, undefined, undefined);
+      else {
+        if (out.length >= maxElements) throw tooLarge('Array.prototype.flat result length', out.length + 1, maxElements);
+        out[out.length] = item;
+      }
+    }
+    return out;
+  }
+  wrap(Array.prototype, 'flat', () => ({
+    flat(depth) {
+      if (this === null || this === undefined) throw new TypeErrorCtor('Array.prototype.flat called on null or undefined');
+      const d = depth === undefined ? 1 : +depth;
+      return flattenInto([], ObjectCtor(this), d > 0 ? MathFloor(d) : 0, undefined, undefined);
+    },
+  }).flat);
+  wrap(Array.prototype, 'flatMap', () => ({
+    flatMap(mapper, thisArg) {
+      if (this === null || this === undefined) throw new TypeErrorCtor('Array.prototype.flatMap called on null or undefined');
+      if (typeof mapper !== 'function') throw new TypeErrorCtor('flatMap mapper is not a function');
+      return flattenInto([], ObjectCtor(this), 1, mapper, thisArg);
+    },
+  }).flatMap);
+
+  wrap(Array, 'from', (original) => ({
+    from(items, ...rest) {
+      if (items !== null && items !== undefined) {
+        const iterable = items[iteratorSymbol];
+        if (iterable === undefined || iterable === null || isGenuineArray(items)) {
+          items = boundedReceiver(items, 'Array.from');
+        }
+      }
+      return apply(original, this, [items, ...rest]);
+    },
+  }).from);
+
+  // ---- collections -------------------------------------------------------------------
+  wrap(Map.prototype, 'set', (original) => ({
+    set(key, value) {
+      const size = apply(mapSize, this, []);
+      if (size >= maxCollectionSize && !apply(mapHas, this, [key])) throw tooLarge('Map size', size + 1, maxCollectionSize);
+      return apply(original, this, [key, value]);
+    },
+  }).set);
+  wrap(Set.prototype, 'add', (original) => ({
+    add(value) {
+      const size = apply(setSize, this, []);
+      if (size >= maxCollectionSize && !apply(setHas, this, [value])) throw tooLarge('Set size', size + 1, maxCollectionSize);
+      return apply(original, this, [value]);
+    },
+  }).add);
+
+  // ---- strings -----------------------------------------------------------------------
+  // split builds its whole result natively; cap it through its own `limit` argument.
+  function boundedSplit(original) {
+    return function (separator, limit) {
+      const cap = limit === undefined ? maxElements + 1 : MathMin(limit >>> 0, maxElements + 1);
+      const parts = apply(original, this, [separator, cap]);
+      if (parts.length > maxElements) throw tooLarge('split result length', parts.length, maxElements);
+      return parts;
+    };
+  }
+  wrap(String.prototype, 'split', (original) => ({ split: boundedSplit(original) }).split);
+  wrap(RegExp.prototype, Symbol.split, (original) => ({ [Symbol.split]: boundedSplit(original) })[Symbol.split]);
+
+  // A global match collects every match natively; on a long enough text that is one huge
+  // array. Bound the text (matches never outnumber characters + 1).
+  function boundedGlobalMatch(original, what) {
+    return function (text, ...rest) {
+      const string = `${text}`;
+      if (string.length > maxElements && this.global) throw tooLarge(what + ' on a text of length', string.length, maxElements);
+      return apply(original, this, [string, ...rest]);
+    };
+  }
+  wrap(RegExp.prototype, Symbol.match, (o) => ({ [Symbol.match]: boundedGlobalMatch(o, 'global match') })[Symbol.match]);
+  wrap(RegExp.prototype, Symbol.replace, (o) => ({ [Symbol.replace]: boundedGlobalMatch(o, 'global replace') })[Symbol.replace]);
+
+  // JSON.parse runs natively to the end: bound the text.
+  wrap(JSON, 'parse', (original) => ({
+    parse(text, reviver) {
+      const string = `${text}`;
+      if (string.length > maxJsonTextLength) throw tooLarge('JSON.parse text length', string.length, maxJsonTextLength);
+      return apply(original, this, [string, reviver]);
+    },
+  }).parse);
+});

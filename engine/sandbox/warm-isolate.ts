@@ -1,0 +1,152 @@
+import ivm from 'isolated-vm';
+import { wrapperFor, syntaxErrorFrom, type CompileMode } from './compile.js';
+import { crossingError } from './errors.js';
+import { LruMap } from './lru.js';
+import { guardConfigFor, runtimeConfig } from './realm/config.js';
+import { realmScripts, type RealmScript } from './realm/scripts.js';
+import { SandboxError } from './types.js';
+
+/** The runtime's entry points the host may call (see realm/runtime.js). */
+type EntryPoint = 'evaluate' | 'runCode' | 'collect';
+type RuntimeFunction = 'validate' | 'register' | 'forget' | 'dropRun' | EntryPoint;
+type FunctionRef = ivm.Reference<(...args: never[]) => unknown>;
+
+type CompileResult = { id: number } | { error: SandboxError };
+
+/** Marker runCode returns when the result is a promise that collect() will read. */
+export const PENDING = '~';
+
+let nextSerial = 1;
+
+/**
+ * One isolate with one context, bootstrapped once into a hardened realm (realm/*.js), plus
+ * the cache of user functions compiled in it. Everything here is synchronous: a warm call
+ * is one `applySync` on a cached function reference.
+ */
+export class WarmIsolate {
+  readonly serial = nextSerial++;
+  /** Sessions currently bound to this isolate; only an isolate with none may be evicted. */
+  openSessions = 0;
+  private readonly isolate: ivm.Isolate;
+  private readonly context: ivm.Context;
+  private readonly runtime: Record<RuntimeFunction, FunctionRef>;
+  private readonly compiled: LruMap<string, CompileResult>;
+  private nextFile = 1;
+
+  constructor(
+    readonly workspaceId: string,
+    readonly memoryMb: number,
+    compileCacheSize: number,
+  ) {
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+    try {
+      this.context = this.isolate.createContextSync();
+      const api = this.bootstrap(realmScripts.runtime, [JSON.stringify(runtimeConfig)], true);
+      this.bootstrap(realmScripts.guards, [JSON.stringify(guardConfigFor(memoryMb))], false);
+      const notFrozen = this.bootstrap(realmScripts.harden, [], false);
+      if (notFrozen !== '') throw new Error(`sandbox realm left intrinsics unfrozen: ${String(notFrozen)}`);
+      this.runtime = this.entryPoints(api as ivm.Reference<Record<RuntimeFunction, unknown>>);
+    } catch (error) {
+      this.isolate.dispose();
+      throw error;
+    }
+    this.compiled = new LruMap(compileCacheSize, (_key, result) => {
+      if ('id' in result && this.alive) this.runtime.forget.applySync(undefined, [result.id as never]);
+    });
+  }
+
+  get alive(): boolean {
+    return !this.isolate.isDisposed;
+  }
+
+  /** Compiles user text once per (isolate, mode, text); returns the function's id. */
+  compile(mode: CompileMode, source: string, timeoutMs: number): number {
+    const key = `${mode}\u0000${source}`;
+    let result = this.compiled.get(key);
+    if (result === undefined) {
+      result = this.compileFresh(mode, source, timeoutMs);
+      this.compiled.set(key, result);
+    }
+    if ('error' in result) throw result.error;
+    return result.id;
+  }
+
+  /** One crossing into the runtime. Returns the runtime's encoded answer. */
+  call(entry: EntryPoint, args: readonly (string | number)[], timeoutMs: number): string {
+    return this.guarded(timeoutMs, () => this.runtime[entry].applySync(undefined, args as never[], { timeout: timeoutMs })) as string;
+  }
+
+  dropRun(runKey: number): void {
+    if (!this.alive) return;
+    try {
+      this.runtime.dropRun.applySync(undefined, [runKey as never], { timeout: 1_000 });
+    } catch {
+      // The isolate died meanwhile: nothing is left to drop.
+    }
+  }
+
+  dispose(): void {
+    this.compiled.clear();
+    if (this.alive) this.isolate.dispose();
+  }
+
+  private compileFresh(mode: CompileMode, source: string, timeoutMs: number): CompileResult {
+    const filename = `${mode === 'expression' ? 'expr' : 'code'}-${this.nextFile++}.js`;
+    let script: ivm.Script;
+    try {
+      script = this.isolate.compileScriptSync(wrapperFor(mode, source), { filename });
+    } catch (error) {
+      if (!this.alive) throw crossingError(error, this.crossingContext(timeoutMs));
+      return { error: syntaxErrorFrom(error, source) };
+    }
+    try {
+      return this.guarded(timeoutMs, () => {
+        const problem = this.runtime.validate.applySync(undefined, [mode, source] as never[], { timeout: timeoutMs });
+        if (problem !== '') return { error: new SandboxError('syntax', String(problem)) };
+        const fn = script.runSync(this.context, { reference: true, timeout: timeoutMs }) as ivm.Reference<unknown>;
+        try {
+          const id = this.runtime.register.applySync(undefined, [fn.derefInto(), filename] as never[], { timeout: timeoutMs });
+          return { id: Number(id) };
+        } finally {
+          fn.release();
+        }
+      });
+    } finally {
+      script.release();
+    }
+  }
+
+  private guarded<T>(timeoutMs: number, crossing: () => T): T {
+    try {
+      return crossing();
+    } catch (error) {
+      throw crossingError(error, this.crossingContext(timeoutMs));
+    }
+  }
+
+  private crossingContext(timeoutMs: number) {
+    return { timeoutMs, memoryMb: this.memoryMb, isolateDisposed: !this.alive };
+  }
+
+  /** Runs one realm script (a function expression) and calls it with `args`. */
+  private bootstrap(script: RealmScript, args: string[], asReference: boolean): unknown {
+    const compiled = this.isolate.compileScriptSync(script.source, { filename: script.filename });
+    const fn = compiled.runSync(this.context, { reference: true }) as FunctionRef;
+    compiled.release();
+    try {
+      return asReference
+        ? fn.applySync(undefined, args as never[], { result: { reference: true } })
+        : fn.applySync(undefined, args as never[]);
+    } finally {
+      fn.release();
+    }
+  }
+
+  private entryPoints(api: ivm.Reference<Record<RuntimeFunction, unknown>>): Record<RuntimeFunction, FunctionRef> {
+    const names: RuntimeFunction[] = ['validate', 'register', 'forget', 'dropRun', 'evaluate', 'runCode', 'collect'];
+    const refs = {} as Record<RuntimeFunction, FunctionRef>;
+    for (const name of names) refs[name] = api.getSync(name, { reference: true }) as unknown as FunctionRef;
+    api.release();
+    return refs;
+  }
+}

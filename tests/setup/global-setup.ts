@@ -1,0 +1,90 @@
+import type { TestProject } from 'vitest/node';
+import { mkdtemp, chmod, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startEmbeddedPostgres } from '../../api/db/embedded-postgres.js';
+import { findFreePort } from '../../api/db/ports.js';
+import { createKnex, urlForDatabase } from '../../api/db/knex.js';
+import { migrateLatest } from '../../api/db/migrations.js';
+import { TEMPLATE_DATABASE } from './context.js';
+import { startRedisServer } from './redis.js';
+
+/**
+ * One PostgreSQL for the whole test run: DATABASE_URL's server when set, otherwise a throwaway
+ * embedded cluster. Migrations run once, into a template database; each test file copies it
+ * (CREATE DATABASE ... TEMPLATE, see db.ts), which takes milliseconds.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  let adminUrl: string;
+
+  const external = process.env.DATABASE_URL?.trim();
+  if (external) {
+    adminUrl = external;
+  } else {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'revflow-test-pg-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    // mkdtemp makes the directory 0700; the postgres user must get through it to its cluster.
+    await chmod(dir, 0o755);
+    const server = await startEmbeddedPostgres({
+      clusterDir: path.join(dir, 'pg'),
+      port: await findFreePort(),
+      // Throwaway data: skip the disk flushes that make CREATE DATABASE and commits slow.
+      settings: { fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off' },
+    });
+    cleanups.unshift(() => server.stop());
+    adminUrl = server.url('postgres');
+  }
+
+  const prefix = `revflow_t${process.pid}_`;
+  const admin = createKnex(adminUrl, { poolMax: 2 });
+  cleanups.unshift(async () => {
+    const { rows } = await admin.raw<{ rows: Array<{ datname: string }> }>(
+      'SELECT datname FROM pg_database WHERE datname LIKE ? OR datname = ?',
+      [`${prefix}%`, TEMPLATE_DATABASE],
+    );
+    for (const { datname } of rows) await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [datname]);
+    await admin.destroy();
+  });
+
+  try {
+    await admin.raw('DROP DATABASE IF EXISTS ?? WITH (FORCE)', [TEMPLATE_DATABASE]);
+    await admin.raw('CREATE DATABASE ??', [TEMPLATE_DATABASE]);
+    const template = createKnex(urlForDatabase(adminUrl, TEMPLATE_DATABASE), { poolMax: 2 });
+    try {
+      await migrateLatest(template);
+    } finally {
+      // A template must have no connections when it is copied.
+      await template.destroy();
+    }
+  } catch (error) {
+    await runAll(cleanups);
+    throw error;
+  }
+
+  // Queue-mode tests share one Redis (each test uses its own queue names): REDIS_URL's, or a
+  // redis-server started here that keeps nothing on disk.
+  let redisUrl = process.env.REDIS_URL?.trim();
+  if (!redisUrl) {
+    try {
+      const redis = await startRedisServer();
+      cleanups.unshift(() => redis.stop());
+      redisUrl = redis.url;
+    } catch (error) {
+      await runAll(cleanups);
+      throw error;
+    }
+  }
+
+  project.provide('redisUrl', redisUrl);
+  project.provide('databaseAdminUrl', adminUrl);
+  project.provide('databaseTemplate', TEMPLATE_DATABASE);
+  project.provide('databasePrefix', prefix);
+  return () => runAll(cleanups);
+}
+
+async function runAll(cleanups: Array<() => Promise<unknown>>): Promise<void> {
+  for (const cleanup of cleanups) {
+    await cleanup().catch((error: unknown) => console.error('test database cleanup failed:', error));
+  }
+}
