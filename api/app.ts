@@ -3,13 +3,16 @@ import cookieParser from 'cookie-parser';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { csrfGuard } from './auth/csrf.js';
 import { createAuthResolver } from './auth/resolver.js';
+import { SecretBox } from './crypto/secret-box.js';
+import { webhookIngress } from './hooks/ingress.js';
+import { WebhookRegistry } from './hooks/webhook-registry.js';
 import type { ApiContext } from './http/context.js';
 import { cors } from './http/cors.js';
-import { createLogger, httpLogger } from './http/logging.js';
+import { createLogger, httpLogger, redactUrl } from './http/logging.js';
 import { problemHandler, ProblemError, sendProblem, unauthorized } from './http/problem.js';
 import { requestId } from './http/request-id.js';
 import { createOpenApiRegistry, mountRoutes, type AnyRoute } from './http/route.js';
@@ -26,6 +29,8 @@ export interface AppDeps {
   logger?: Logger;
   /** Default: read from the REVFLOW_* environment (api/http/settings.ts). */
   settings?: HttpSettings;
+  /** Seals secrets at rest; default: a key made for this process only (tests). */
+  secrets?: SecretBox;
   /** Default: every route (api/routes.ts). */
   routes?: (ctx: ApiContext) => AnyRoute[];
 }
@@ -42,7 +47,19 @@ export function createApi(deps: AppDeps): Api {
   const settings = deps.settings ?? httpSettingsFromEnv();
   const logger = deps.logger ?? createLogger((process.env.REVFLOW_LOG_LEVEL as 'info' | undefined) ?? 'info');
   const openapi = createOpenApiRegistry();
-  const ctx: ApiContext = { knex: deps.knex, bundle: deps.bundle, logger, settings, auth: createAuthResolver(deps.knex), openapi };
+  const secrets = deps.secrets ?? new SecretBox(randomBytes(32));
+  const webhooks = new WebhookRegistry(deps.knex, secrets);
+  const ctx: ApiContext = {
+    knex: deps.knex,
+    bundle: deps.bundle,
+    logger,
+    settings,
+    auth: createAuthResolver(deps.knex),
+    openapi,
+    secrets,
+    webhooks,
+    publicUrl: settings.publicUrl,
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -63,6 +80,8 @@ export function createApi(deps: AppDeps): Api {
   app.get('/metrics', metricsEndpoint(settings.metricsToken));
   registerSystemPaths(openapi);
 
+  // Webhook ingress reads its raw body (signatures), so it comes before the JSON parser.
+  app.use(webhookIngress({ knex: deps.knex, runtime: () => ctx.bundle.runtime, webhooks, bodyLimit: settings.bodyLimit }));
   // JSON and cookies only under /api: webhook ingress (/hooks) reads its raw body to check signatures.
   app.use(
     '/api',
@@ -78,7 +97,12 @@ export function createApi(deps: AppDeps): Api {
     next(new ProblemError(404, 'Not found', `There is no ${req.method} ${req.baseUrl}${req.path}`));
   });
   app.use(
-    problemHandler((error, req) => logger.error({ err: error, reqId: req.id, url: req.url }, 'request failed with an unexpected error')),
+    problemHandler((error, req) =>
+      logger.error(
+        { err: error, reqId: req.id, url: redactUrl(req.url) },
+        'request failed with an unexpected error',
+      ),
+    ),
   );
   return { app, routes, openapi };
 }

@@ -6,6 +6,8 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { createApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { loadEncryptionKey } from './crypto/encryption-key.js';
+import { SecretBox } from './crypto/secret-box.js';
 import { openDatabase } from './db/database.js';
 import { createRuntime } from './runtime-factory.js';
 
@@ -24,7 +26,13 @@ async function main(): Promise<void> {
   // With REDIS_URL this process dispatches through BullMQ and executes no run (queue mode).
   const bundle = createRuntime(config, db.knex, logger, {}, { role: 'api' });
   await bundle.start();
-  const app = createApp({ knex: db.knex, bundle });
+  // Secrets at rest are sealed under REVFLOW_ENCRYPTION_KEY, or a key generated into the data dir.
+  const key = await loadEncryptionKey({
+    envKey: process.env.REVFLOW_ENCRYPTION_KEY,
+    dataDir: config.REVFLOW_DATA_DIR,
+    allowGenerate: !config.DATABASE_URL,
+  });
+  const app = createApp({ knex: db.knex, bundle, logger, secrets: new SecretBox(key) });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
   });

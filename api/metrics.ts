@@ -35,10 +35,16 @@ export const metrics = {
       (m): m is Gauge<L> => m instanceof Gauge,
     );
   },
-  histogram<L extends string>(name: string, help: string, labelNames: readonly L[] = [], buckets?: number[]): Histogram<L> {
+  histogram<L extends string>(
+    name: string,
+    help: string,
+    labelNames: readonly L[] = [],
+    buckets?: number[],
+  ): Histogram<L> {
     return getOrCreate(
       name,
-      () => new Histogram<L>({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) }),
+      () =>
+        new Histogram<L>({ name, help, labelNames, registers: [registry], ...(buckets ? { buckets } : {}) }),
       (m): m is Histogram<L> => m instanceof Histogram,
     );
   },

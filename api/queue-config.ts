@@ -21,7 +21,9 @@ export type QueueConfig = z.infer<typeof queueEnvSchema>;
 export function loadQueueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
   const parsed = queueEnvSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
     throw new ConfigError(`Bad configuration: ${problems}`);
   }
   return parsed.data;

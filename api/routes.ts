@@ -4,6 +4,7 @@ import { auditRoutes } from './audit/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
 import { openApiRoutes } from './openapi.js';
+import { engineRoutes } from './workflows/feature.js';
 import { invitationRoutes } from './workspaces/invitation-routes.js';
 import { invitationTokenRoutes } from './workspaces/invitation-token-routes.js';
 import { memberRoutes } from './workspaces/member-routes.js';
@@ -22,6 +23,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...invitationTokenRoutes(ctx),
     ...apiKeyRoutes(ctx),
     ...auditRoutes(ctx),
+    ...engineRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

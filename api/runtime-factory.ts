@@ -72,7 +72,9 @@ export function createRuntime(
   const queueConfig = role !== 'local' && config.REDIS_URL ? (options.queue ?? loadQueueConfig()) : undefined;
   if (role === 'worker' && !queueConfig) throw new Error('A worker needs queue mode: set REDIS_URL');
   const topology: QueueTopology | undefined =
-    queueConfig && config.REDIS_URL ? { redisUrl: config.REDIS_URL, queueName: queueConfig.REVFLOW_QUEUE_NAME } : undefined;
+    queueConfig && config.REDIS_URL
+      ? { redisUrl: config.REDIS_URL, queueName: queueConfig.REVFLOW_QUEUE_NAME }
+      : undefined;
 
   const runtime = new Runtime({
     registry,
@@ -96,7 +98,8 @@ export function createRuntime(
   });
 
   const source = new PgScheduleSource(knex, {
-    onInvalid: (trigger, problem) => logger.warn({ ...trigger, problem }, 'a schedule trigger has a bad config; not scheduled'),
+    onInvalid: (trigger, problem) =>
+      logger.warn({ ...trigger, problem }, 'a schedule trigger has a bad config; not scheduled'),
   });
   let scheduler: Scheduler | undefined;
   if (role === 'api') {

@@ -23,7 +23,9 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
       'A worker needs DATABASE_URL: the Postgres the API uses (workers share it; an embedded database cannot be shared).',
     );
   }
-  if (!config.REDIS_URL) throw new ConfigError('A worker needs REDIS_URL: the Redis the API dispatches runs through.');
+  if (!config.REDIS_URL) {
+    throw new ConfigError('A worker needs REDIS_URL: the Redis the API dispatches runs through.');
+  }
   const queue = loadQueueConfig();
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, logger });
   // Test-only: worker processes in tests need the test node types (tests/fixtures).
@@ -38,7 +40,11 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
   });
   await bundle.start();
   logger.info(
-    { executorId: bundle.runtime.engine.executorId, queue: queue.REVFLOW_QUEUE_NAME, concurrency: queue.REVFLOW_WORKER_CONCURRENCY },
+    {
+      executorId: bundle.runtime.engine.executorId,
+      queue: queue.REVFLOW_QUEUE_NAME,
+      concurrency: queue.REVFLOW_WORKER_CONCURRENCY,
+    },
     'worker ready',
   );
 
@@ -46,7 +52,10 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal, timeoutMs: queue.REVFLOW_SHUTDOWN_TIMEOUT_MS }, 'stopping: no new jobs, finishing in-flight runs');
+    logger.info(
+      { signal, timeoutMs: queue.REVFLOW_SHUTDOWN_TIMEOUT_MS },
+      'stopping: no new jobs, finishing in-flight runs',
+    );
     const finished = await bundle.drain(queue.REVFLOW_SHUTDOWN_TIMEOUT_MS);
     if (!finished) {
       // Hand back: exit without finishing. Like after a crash, another worker takes the runs

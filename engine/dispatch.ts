@@ -108,18 +108,29 @@ export class InProcessDispatcher implements Dispatcher {
     if (this.running > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
-  private async admit(job: DispatchJob): Promise<void> {
-    if (this.waiting.has(job.runId)) return;
+  private admit(job: DispatchJob): Promise<void> {
+    if (this.waiting.has(job.runId)) return Promise.resolve();
     this.waiting.add(job.runId);
-    let limits: JobLimits | undefined;
-    try {
-      limits = await this.options.limitsOf?.(job);
-    } catch (error) {
-      // Without its limits the run still runs: a lookup failure must not lose it.
-      this.onError(error, job);
+    // A run created held by this executor has no limits (Runtime.startRun only claims then):
+    // the hot path enqueues at once.
+    const limitsOf = this.options.limitsOf;
+    if (job.claimed || !limitsOf) {
+      this.enqueue({ job, limits: undefined });
+      return Promise.resolve();
     }
+    return limitsOf(job).then(
+      (limits) => this.enqueue({ job, limits }),
+      (error: unknown) => {
+        // Without its limits the run still runs: a lookup failure must not lose it.
+        this.onError(error, job);
+        this.enqueue({ job, limits: undefined });
+      },
+    );
+  }
+
+  private enqueue(entry: Entry): void {
     if (this.closed) return;
-    this.queueOf(job.workspaceId).push({ job, limits });
+    this.queueOf(entry.job.workspaceId).push(entry);
     this.pump();
   }
 

@@ -155,7 +155,10 @@ export class Runtime {
   }
 
   /** Resolve when the run finishes (or, with `orWaiting`, suspends). */
-  async waitForRun(runId: string, options: { orWaiting?: boolean; timeoutMs?: number } = {}): Promise<RunRecord> {
+  async waitForRun(
+    runId: string,
+    options: { orWaiting?: boolean; timeoutMs?: number } = {},
+  ): Promise<RunRecord> {
     const isSettled = (run: RunRecord): boolean =>
       finishedRunStatuses.has(run.status) || (options.orWaiting === true && run.status === 'waiting');
     let listener: ((run: RunRecord) => void) | undefined;
@@ -242,7 +245,8 @@ export class Runtime {
 
   /** The per-workflow limits that apply to a job, from its version's settings. */
   async limitsFor(job: DispatchJob): Promise<JobLimits | undefined> {
-    if (job.workflowId !== undefined && job.versionId !== undefined) return this.limitsOf(job.workflowId, job.versionId);
+    if (job.workflowId !== undefined && job.versionId !== undefined)
+      return this.limitsOf(job.workflowId, job.versionId);
     const run = job.claimed?.run ?? (await this.engine.store.getRun(job.runId));
     return run ? this.limitsOf(run.workflowId, run.versionId) : undefined;
   }
@@ -255,11 +259,20 @@ export class Runtime {
   private async sweepOnce(): Promise<void> {
     const store = this.engine.store;
     await store.heartbeat(this.engine.executorId);
-    const runs = await store.findRecoverableRuns({ staleAfterMs: this.staleAfterMs, now: new Date(), limit: 200 });
+    const runs = await store.findRecoverableRuns({
+      staleAfterMs: this.staleAfterMs,
+      now: new Date(),
+      limit: 200,
+    });
     for (const run of runs) {
       if (this.engine.isExecuting(run.id)) continue;
       this.logger.info({ runId: run.id, status: run.status }, 'recovering run');
-      await this.dispatcher.dispatch({ runId: run.id, workspaceId: run.workspaceId, reason: 'recover', status: run.status });
+      await this.dispatcher.dispatch({
+        runId: run.id,
+        workspaceId: run.workspaceId,
+        reason: 'recover',
+        status: run.status,
+      });
     }
   }
 

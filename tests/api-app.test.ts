@@ -55,19 +55,25 @@ describe('the HTTP server', () => {
   describe('request ids', () => {
     it('echoes a sane X-Request-Id and makes one when there is none or it is not sane', async () => {
       const client = server.client();
-      expect((await client.get('/healthz', { headers: { 'x-request-id': 'trace-123.abc' } })).headers.get('x-request-id')).toBe(
-        'trace-123.abc',
-      );
+      expect(
+        (await client.get('/healthz', { headers: { 'x-request-id': 'trace-123.abc' } })).headers.get(
+          'x-request-id',
+        ),
+      ).toBe('trace-123.abc');
       expect((await client.get('/healthz')).headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-      expect((await client.get('/healthz', { headers: { 'x-request-id': 'bad id with spaces' } })).headers.get('x-request-id')).toMatch(
-        /^[0-9a-f-]{36}$/,
-      );
+      expect(
+        (await client.get('/healthz', { headers: { 'x-request-id': 'bad id with spaces' } })).headers.get(
+          'x-request-id',
+        ),
+      ).toMatch(/^[0-9a-f-]{36}$/);
     });
   });
 
   describe('CORS', () => {
     it('allows the configured origin, with credentials', async () => {
-      const response = await server.client().get('/healthz', { headers: { origin: 'https://canvas.example.com' } });
+      const response = await server
+        .client()
+        .get('/healthz', { headers: { origin: 'https://canvas.example.com' } });
       expect(response.headers.get('access-control-allow-origin')).toBe('https://canvas.example.com');
       expect(response.headers.get('access-control-allow-credentials')).toBe('true');
     });
@@ -93,7 +99,9 @@ describe('the HTTP server', () => {
 
   describe('errors', () => {
     it('answers 413 problem+json for a body over the limit', async () => {
-      const response = await server.client().post('/api/v1/auth/login', { email: 'a@example.com', password: 'x'.repeat(5000) });
+      const response = await server
+        .client()
+        .post('/api/v1/auth/login', { email: 'a@example.com', password: 'x'.repeat(5000) });
       expect(response.status).toBe(413);
       expect(response.headers.get('content-type')).toMatch(problemType);
       expect(response.body).toMatchObject({ status: 413, title: 'Payload too large' });
@@ -136,14 +144,18 @@ describe('the HTTP server', () => {
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toContain('text/plain');
       expect(response.text).toContain('process_cpu_user_seconds_total');
-      expect(response.text).toMatch(/revflow_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/workspaces\/:workspaceId",status="401"\} \d+/);
+      expect(response.text).toMatch(
+        /revflow_http_request_duration_seconds_count\{method="GET",route="\/api\/v1\/workspaces\/:workspaceId",status="401"\} \d+/,
+      );
       // Ids never become label values.
       expect(response.text).not.toContain('00000000-0000-7000');
     });
 
     it('lets other code register a counter once and find it again', async () => {
       const counter = metrics.counter('revflow_test_things_total', 'Things counted by a test', ['kind']);
-      expect(metrics.counter('revflow_test_things_total', 'Things counted by a test', ['kind'])).toBe(counter);
+      expect(metrics.counter('revflow_test_things_total', 'Things counted by a test', ['kind'])).toBe(
+        counter,
+      );
       counter.inc({ kind: 'example' }, 2);
       metrics.gauge('revflow_test_level', 'A level set by a test').set(7);
       const text = (await server.client().get('/metrics')).text;
@@ -155,7 +167,9 @@ describe('the HTTP server', () => {
       const guarded = await startApi({ settings: { metricsToken: 'metrics-token-0123456789' } });
       try {
         expect((await guarded.client().get('/metrics')).status).toBe(401);
-        const ok = await guarded.client().get('/metrics', { headers: { authorization: 'Bearer metrics-token-0123456789' } });
+        const ok = await guarded
+          .client()
+          .get('/metrics', { headers: { authorization: 'Bearer metrics-token-0123456789' } });
         expect(ok.status).toBe(200);
       } finally {
         await guarded.close();

@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../api/http/logging.js';
 import { sha256 } from '../api/auth/tokens.js';
-import { newAccountDetails, startApi, type TestApi } from './helpers/api.js';
+import type { ApiKeyWithSecret } from '../api/auth/api-key-routes.js';
+import type { Me, SignupResult } from '../api/auth/routes.js';
+import type { InvitationWithLink } from '../api/workspaces/schemas.js';
+import { newAccountDetails, startApi, type ProblemBody, type TestApi } from './helpers/api.js';
 
 describe('accounts and sessions', () => {
   let server: TestApi;
@@ -17,13 +20,19 @@ describe('accounts and sessions', () => {
     it('creates the user, a Free workspace they own, and logs them in', async () => {
       const client = server.client();
       const details = newAccountDetails({ name: 'Ada Lovelace' });
-      const response = await client.post('/api/v1/auth/signup', details);
+      const response = await client.post<SignupResult>('/api/v1/auth/signup', details);
       expect(response.status).toBe(201);
       expect(response.body.user).toMatchObject({ email: details.email, name: 'Ada Lovelace' });
-      expect(response.body.workspace).toMatchObject({ name: "Ada Lovelace's workspace", plan: 'free', role: 'owner' });
-      const me = await client.get('/api/v1/me');
+      expect(response.body.workspace).toMatchObject({
+        name: "Ada Lovelace's workspace",
+        plan: 'free',
+        role: 'owner',
+      });
+      const me = await client.get<Me>('/api/v1/me');
       expect(me.status).toBe(200);
-      expect(me.body.workspaces).toEqual([expect.objectContaining({ id: response.body.workspace.id, role: 'owner' })]);
+      expect(me.body.workspaces).toEqual([
+        expect.objectContaining({ id: response.body.workspace.id, role: 'owner' }),
+      ]);
     });
 
     it('sets the session cookie httpOnly, SameSite=Lax, on the whole site, not Secure over plain http', async () => {
@@ -51,28 +60,41 @@ describe('accounts and sessions', () => {
       const client = server.client();
       const account = await client.signup();
       const token = decodeURIComponent(client.sessionCookie ?? '');
-      const sessions = await server.db.knex('sessions').where({ user_id: account.userId });
-      expect(sessions).toHaveLength(1);
-      expect(sessions[0].token_hash).toBe(sha256(token));
+      const sessions = await server.db
+        .knex<{ token_hash: string; user_id: string }>('sessions')
+        .where({ user_id: account.userId });
+      expect(sessions.map((session) => session.token_hash)).toEqual([sha256(token)]);
       expect(JSON.stringify(sessions)).not.toContain(token);
-      const user = await server.db.knex('users').where({ id: account.userId }).first();
+      const user = await server.db
+        .knex('users')
+        .where({ id: account.userId })
+        .first<{ password_hash: string }>();
       expect(user.password_hash).toMatch(/^\$argon2id\$/);
       expect(user.password_hash).not.toContain(account.password);
     });
 
     it('trims and lowercases the email, and refuses the same email in another case', async () => {
       const unique = Math.random().toString(36).slice(2, 8);
-      const first = await server.client().post('/api/v1/auth/signup', newAccountDetails({ email: `  Mixed.${unique}@Example.COM ` }));
+      const first = await server
+        .client()
+        .post<SignupResult>(
+          '/api/v1/auth/signup',
+          newAccountDetails({ email: `  Mixed.${unique}@Example.COM ` }),
+        );
       expect(first.status).toBe(201);
       expect(first.body.user.email).toBe(`mixed.${unique}@example.com`);
-      const again = await server.client().post('/api/v1/auth/signup', newAccountDetails({ email: `MIXED.${unique}@example.com` }));
+      const again = await server
+        .client()
+        .post('/api/v1/auth/signup', newAccountDetails({ email: `MIXED.${unique}@example.com` }));
       expect(again.status).toBe(409);
       expect(again.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(again.body.detail).toMatch(/already exists/);
     });
 
     it('names every wrong field of the body', async () => {
-      const response = await server.client().post('/api/v1/auth/signup', { email: 'not-an-email', password: 'correct Horse battery 9' });
+      const response = await server
+        .client()
+        .post('/api/v1/auth/signup', { email: 'not-an-email', password: 'correct Horse battery 9' });
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
       expect(response.body.invalidParams).toEqual(
@@ -94,7 +116,9 @@ describe('accounts and sessions', () => {
         .client()
         .post('/api/v1/auth/signup', newAccountDetails({ email: 'grace.hopper@example.com', password }));
       expect(response.status).toBe(400);
-      expect(response.body.invalidParams).toEqual([{ name: 'body.password', reason: expect.stringContaining(reason) }]);
+      expect(response.body.invalidParams).toEqual([
+        { name: 'body.password', reason: expect.stringContaining(reason) as string },
+      ]);
     });
 
     it('answers 429 problem+json after too many sign-ups from one address', async () => {
@@ -121,15 +145,19 @@ describe('accounts and sessions', () => {
       const response = await client.login(account.email.toUpperCase(), account.password);
       expect(response.status).toBe(200);
       expect(response.body.user.id).toBe(account.userId);
-      expect(response.body.workspaces).toEqual([expect.objectContaining({ id: account.workspaceId, role: 'owner' })]);
+      expect(response.body.workspaces).toEqual([
+        expect.objectContaining({ id: account.workspaceId, role: 'owner' }),
+      ]);
       expect(client.sessionCookie).toBeDefined();
       expect((await client.get('/api/v1/me')).status).toBe(200);
     });
 
     it('gives the same answer for a wrong password and for an unknown email', async () => {
       const account = await server.client().signup();
-      const wrongPassword = await server.client().login(account.email, 'not the password 1');
-      const unknownEmail = await server.client().login('nobody-here@example.com', 'not the password 1');
+      const wrongPassword = await server.client().login<ProblemBody>(account.email, 'not the password 1');
+      const unknownEmail = await server
+        .client()
+        .login<ProblemBody>('nobody-here@example.com', 'not the password 1');
       expect(wrongPassword.status).toBe(401);
       expect(unknownEmail.status).toBe(401);
       expect(wrongPassword.body.detail).toBe('Email or password is wrong');
@@ -154,17 +182,29 @@ describe('accounts and sessions', () => {
       expect(response.status).toBe(401);
     });
 
-    it('logs failures as security events, and never a password or a session token', async () => {
+    it('logs failures as security events, and never a password, a session token or an invitation token', async () => {
       const client = server.client();
       const account = await client.signup();
       await server.client().login(account.email, 'Wrong password 123');
       await client.get('/api/v1/me');
+      const invitation = await client.post<InvitationWithLink>(
+        `/api/v1/workspaces/${account.workspaceId}/invitations`,
+        {
+          email: 'invitee@example.com',
+          role: 'member',
+        },
+      );
+      const invitationToken = new URL(invitation.body.acceptUrl).pathname.split('/').pop() ?? '';
+      await server.client().get(`/api/v1/invitations/${invitationToken}`);
+      await server.client().post(`/api/v1/invitations/${invitationToken}/accept`, {});
       const log = logLines.join('');
       expect(log).toContain('"event":"auth.login_failed"');
       expect(log).toContain(account.email);
       expect(log).not.toContain('Wrong password 123');
       expect(log).not.toContain(account.password);
       expect(log).not.toContain(client.sessionCookie);
+      expect(log).not.toContain(invitationToken);
+      expect(log).toContain('/api/v1/invitations/[redacted]/accept');
       expect(log).toContain('[redacted]');
     });
 
@@ -176,7 +216,7 @@ describe('accounts and sessions', () => {
         for (let attempt = 0; attempt < 3; attempt++) {
           expect((await limited.client().login(account.email, 'Wrong password 123')).status).toBe(401);
         }
-        const blocked = await limited.client().login(account.email, account.password);
+        const blocked = await limited.client().login<ProblemBody>(account.email, account.password);
         expect(blocked.status).toBe(429);
         expect(blocked.headers.get('content-type')).toMatch(/^application\/problem\+json/);
         expect(blocked.body.detail).toMatch(/failed login attempts for this email/);
@@ -195,9 +235,13 @@ describe('accounts and sessions', () => {
       const token = client.sessionCookie;
       const response = await client.post('/api/v1/auth/logout');
       expect(response.status).toBe(204);
-      expect(response.setCookies.find((line) => line.startsWith('revflow_session='))).toMatch(/Expires=Thu, 01 Jan 1970/);
+      expect(response.setCookies.find((line) => line.startsWith('revflow_session='))).toMatch(
+        /Expires=Thu, 01 Jan 1970/,
+      );
       expect(client.sessionCookie).toBeUndefined();
-      const replay = await server.client().get('/api/v1/me', { headers: { cookie: `revflow_session=${token}` } });
+      const replay = await server
+        .client()
+        .get('/api/v1/me', { headers: { cookie: `revflow_session=${token}` } });
       expect(replay.status).toBe(401);
     });
 
@@ -216,14 +260,20 @@ describe('accounts and sessions', () => {
     it('answers 401 for an expired session', async () => {
       const client = server.client();
       const account = await client.signup();
-      await server.db.knex('sessions').where({ user_id: account.userId }).update({ expires_at: new Date(Date.now() - 1000) });
+      await server.db
+        .knex('sessions')
+        .where({ user_id: account.userId })
+        .update({ expires_at: new Date(Date.now() - 1000) });
       expect((await client.get('/api/v1/me')).status).toBe(401);
     });
 
     it('answers 403 for an API key: keys belong to a workspace, not a person', async () => {
       const client = server.client();
       const account = await client.signup();
-      const created = await client.post(`/api/v1/workspaces/${account.workspaceId}/api-keys`, { name: 'ci', role: 'member' });
+      const created = await client.post<ApiKeyWithSecret>(
+        `/api/v1/workspaces/${account.workspaceId}/api-keys`,
+        { name: 'ci', role: 'member' },
+      );
       const response = await server.keyClient(created.body.key).get('/api/v1/me');
       expect(response.status).toBe(403);
       expect(response.body.detail).toMatch(/API keys cannot use it/);
@@ -233,7 +283,10 @@ describe('accounts and sessions', () => {
   describe('CSRF protection of cookie sessions', () => {
     async function loggedIn(csrf: boolean): Promise<ReturnType<TestApi['client']>> {
       const client = server.client({ csrf });
-      await server.client().signup().then((account) => client.login(account.email, account.password));
+      await server
+        .client()
+        .signup()
+        .then((account) => client.login(account.email, account.password));
       return client;
     }
 
@@ -247,16 +300,36 @@ describe('accounts and sessions', () => {
 
     it('accepts it with the X-Revflow-CSRF header, Sec-Fetch-Site: same-origin, or this server as Origin', async () => {
       const client = await loggedIn(false);
-      const viaHeader = await client.post('/api/v1/workspaces', { name: 'A' }, { headers: { 'x-revflow-csrf': '1' } });
-      const viaFetchSite = await client.post('/api/v1/workspaces', { name: 'B' }, { headers: { 'sec-fetch-site': 'same-origin' } });
-      const viaOrigin = await client.post('/api/v1/workspaces', { name: 'C' }, { headers: { origin: server.baseUrl } });
+      const viaHeader = await client.post(
+        '/api/v1/workspaces',
+        { name: 'A' },
+        { headers: { 'x-revflow-csrf': '1' } },
+      );
+      const viaFetchSite = await client.post(
+        '/api/v1/workspaces',
+        { name: 'B' },
+        { headers: { 'sec-fetch-site': 'same-origin' } },
+      );
+      const viaOrigin = await client.post(
+        '/api/v1/workspaces',
+        { name: 'C' },
+        { headers: { origin: server.baseUrl } },
+      );
       expect([viaHeader.status, viaFetchSite.status, viaOrigin.status]).toEqual([201, 201, 201]);
     });
 
     it('refuses a foreign Origin and a cross-site fetch', async () => {
       const client = await loggedIn(false);
-      const foreign = await client.post('/api/v1/workspaces', { name: 'X' }, { headers: { origin: 'https://evil.example' } });
-      const crossSite = await client.post('/api/v1/workspaces', { name: 'Y' }, { headers: { 'sec-fetch-site': 'cross-site' } });
+      const foreign = await client.post(
+        '/api/v1/workspaces',
+        { name: 'X' },
+        { headers: { origin: 'https://evil.example' } },
+      );
+      const crossSite = await client.post(
+        '/api/v1/workspaces',
+        { name: 'Y' },
+        { headers: { 'sec-fetch-site': 'cross-site' } },
+      );
       expect([foreign.status, crossSite.status]).toEqual([403, 403]);
     });
 
@@ -268,9 +341,14 @@ describe('accounts and sessions', () => {
     it('does not apply to API keys, which browsers never send on their own', async () => {
       const owner = server.client();
       const account = await owner.signup();
-      const created = await owner.post(`/api/v1/workspaces/${account.workspaceId}/api-keys`, { name: 'bot', role: 'admin' });
+      const created = await owner.post<ApiKeyWithSecret>(
+        `/api/v1/workspaces/${account.workspaceId}/api-keys`,
+        { name: 'bot', role: 'admin' },
+      );
       const bot = server.keyClient(created.body.key);
-      const response = await bot.patch(`/api/v1/workspaces/${account.workspaceId}`, { name: 'Renamed by a key' });
+      const response = await bot.patch(`/api/v1/workspaces/${account.workspaceId}`, {
+        name: 'Renamed by a key',
+      });
       expect(response.status).toBe(200);
     });
   });

@@ -40,6 +40,9 @@ export async function audit(knex: Knex, entry: AuditEntry): Promise<string> {
 }
 
 /** Actor, IP and user agent of a route's request, to spread into an AuditEntry. */
-export function auditSource(req: Request, principal: Principal | null): Pick<AuditEntry, 'actor' | 'ip' | 'userAgent'> {
+export function auditSource(
+  req: Request,
+  principal: Principal | null,
+): Pick<AuditEntry, 'actor' | 'ip' | 'userAgent'> {
   return { actor: actorOf(principal), ...clientInfo(req) };
 }

@@ -40,6 +40,12 @@ const auditEntrySchema = z
   })
   .meta({ id: 'AuditEntry' });
 
+const auditPageSchema = z
+  .object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() })
+  .meta({ id: 'AuditPage' });
+export type AuditEntryView = z.infer<typeof auditEntrySchema>;
+export type AuditPage = z.infer<typeof auditPageSchema>;
+
 interface AuditRow {
   id: string;
   action: string;
@@ -95,7 +101,7 @@ export function auditRoutes({ knex }: ApiContext): AnyRoute[] {
     responses: {
       200: {
         description: 'One page of entries',
-        schema: z.object({ items: z.array(auditEntrySchema), nextCursor: z.string().nullable() }).meta({ id: 'AuditPage' }),
+        schema: auditPageSchema,
       },
       ...problemResponses(400, 401, 403, 404),
     },
@@ -115,7 +121,10 @@ export function auditRoutes({ knex }: ApiContext): AnyRoute[] {
       const last = page[page.length - 1];
       return {
         status: 200,
-        body: { items: page.map(entryView), nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null },
+        body: {
+          items: page.map(entryView),
+          nextCursor: rows.length > query.limit && last ? encodeCursor(last.id) : null,
+        },
       };
     },
   });

@@ -26,8 +26,13 @@ const apiKeySchema = z
   .meta({ id: 'ApiKey' });
 
 const createdSchema = apiKeySchema
-  .extend({ key: z.string().describe('The secret, shown this once: send it as `Authorization: Bearer <key>`') })
+  .extend({
+    key: z.string().describe('The secret, shown this once: send it as `Authorization: Bearer <key>`'),
+  })
   .meta({ id: 'ApiKeyWithSecret' });
+
+export type ApiKeyView = z.infer<typeof apiKeySchema>;
+export type ApiKeyWithSecret = z.infer<typeof createdSchema>;
 
 function apiKeyView(row: ApiKeyRow): z.infer<typeof apiKeySchema> {
   return {
@@ -59,19 +64,33 @@ export function apiKeyRoutes({ knex }: ApiContext): AnyRoute[] {
     auth: { workspaceRole: 'member' },
     params: workspaceParams,
     body: z.object({
-      name: z.string().trim().min(1, 'Enter a name for the key').max(100, 'Name must be at most 100 characters'),
+      name: z
+        .string()
+        .trim()
+        .min(1, 'Enter a name for the key')
+        .max(100, 'Name must be at most 100 characters'),
       role: z.enum(keyRoles).default('member'),
     }),
-    responses: { 201: { description: 'The key, with its secret', schema: createdSchema }, ...problemResponses(400, 401, 403, 404) },
+    responses: {
+      201: { description: 'The key, with its secret', schema: createdSchema },
+      ...problemResponses(400, 401, 403, 404),
+    },
     async handler({ req, body, principal, workspace }) {
       if (principal?.via !== 'session') throw forbidden(KEYS_NEED_A_PERSON);
       const ws = workspaceScope(workspace);
       if (!roleAtLeast(ws.role, body.role)) {
-        throw forbidden(`A key's role cannot be above your own: you are ${ws.role}, the key asks for ${body.role}`);
+        throw forbidden(
+          `A key's role cannot be above your own: you are ${ws.role}, the key asks for ${body.role}`,
+        );
       }
       const source = auditSource(req, principal);
       const created = await knex.transaction(async (trx) => {
-        const created = await createApiKey(trx, { workspaceId: ws.id, name: body.name, role: body.role, createdBy: source.actor });
+        const created = await createApiKey(trx, {
+          workspaceId: ws.id,
+          name: body.name,
+          role: body.role,
+          createdBy: source.actor,
+        });
         await audit(trx, {
           workspaceId: ws.id,
           ...source,
@@ -111,13 +130,19 @@ export function apiKeyRoutes({ knex }: ApiContext): AnyRoute[] {
     tags: ['api-keys'],
     auth: { workspaceRole: 'member' },
     params: workspaceParams.extend({ keyId: z.uuid() }),
-    responses: { 204: { description: 'Revoked (also when it already was)' }, ...problemResponses(400, 401, 403, 404) },
+    responses: {
+      204: { description: 'Revoked (also when it already was)' },
+      ...problemResponses(400, 401, 403, 404),
+    },
     async handler({ req, params, principal, workspace }) {
       if (principal?.via !== 'session') throw forbidden(KEYS_NEED_A_PERSON);
       const ws = workspaceScope(workspace);
       const source = auditSource(req, principal);
       await knex.transaction(async (trx) => {
-        const existing = await trx<ApiKeyRow>('api_keys').where({ workspace_id: ws.id, id: params.keyId }).forUpdate().first();
+        const existing = await trx<ApiKeyRow>('api_keys')
+          .where({ workspace_id: ws.id, id: params.keyId })
+          .forUpdate()
+          .first();
         if (!existing) throw notFound('The API key');
         if (!roleAtLeast(ws.role, 'admin') && existing.created_by_user_id !== principal.userId) {
           throw forbidden('Members can revoke only the keys they created; this needs the admin role');

@@ -42,7 +42,11 @@ export async function createApiKey(
   return { row, key };
 }
 
-export async function listApiKeys(knex: Knex, workspaceId: string, includeRevoked: boolean): Promise<ApiKeyRow[]> {
+export async function listApiKeys(
+  knex: Knex,
+  workspaceId: string,
+  includeRevoked: boolean,
+): Promise<ApiKeyRow[]> {
   const query = knex<ApiKeyRow>('api_keys').where({ workspace_id: workspaceId }).orderBy('id', 'desc');
   if (!includeRevoked) query.whereNull('revoked_at');
   return query;
@@ -51,7 +55,10 @@ export async function listApiKeys(knex: Knex, workspaceId: string, includeRevoke
 /** The live key for a presented secret (never revoked), its last use noted cheaply. */
 export async function findActiveApiKey(knex: Knex, key: string): Promise<ApiKeyRow | undefined> {
   if (!looksLikeApiKey(key)) return undefined;
-  const row = await knex<ApiKeyRow>('api_keys').where({ token_hash: sha256(key) }).whereNull('revoked_at').first();
+  const row = await knex<ApiKeyRow>('api_keys')
+    .where({ token_hash: sha256(key) })
+    .whereNull('revoked_at')
+    .first();
   if (row && (!row.last_used_at || Date.now() - row.last_used_at.getTime() > TOUCH_EVERY_MS)) {
     await knex('api_keys').where({ id: row.id }).update({ last_used_at: knex.fn.now() });
   }
@@ -59,7 +66,11 @@ export async function findActiveApiKey(knex: Knex, key: string): Promise<ApiKeyR
 }
 
 /** Revoke a key of this workspace; undefined when the workspace has no such key. */
-export async function revokeApiKey(knex: Knex, workspaceId: string, id: string): Promise<ApiKeyRow | undefined> {
+export async function revokeApiKey(
+  knex: Knex,
+  workspaceId: string,
+  id: string,
+): Promise<ApiKeyRow | undefined> {
   const [row] = await knex<ApiKeyRow>('api_keys')
     .where({ workspace_id: workspaceId, id })
     .update({ revoked_at: knex.raw('coalesce(revoked_at, now())') })

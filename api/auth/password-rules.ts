@@ -27,7 +27,10 @@ const COMMON = new Set([
 const CLASSES: ReadonlyArray<RegExp> = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/];
 
 /** Why this password is refused, or null when it is fine. */
-export function passwordProblem(password: string, context: { email?: string; name?: string } = {}): string | null {
+export function passwordProblem(
+  password: string,
+  context: { email?: string; name?: string } = {},
+): string | null {
   if (password.length < PASSWORD_MIN_LENGTH) return `must be at least ${PASSWORD_MIN_LENGTH} characters long`;
   if (password.length > PASSWORD_MAX_LENGTH) return `must be at most ${PASSWORD_MAX_LENGTH} characters long`;
   if (/^(.)\1+$/.test(password)) return 'must not be one character repeated';
@@ -38,7 +41,10 @@ export function passwordProblem(password: string, context: { email?: string; nam
   const lower = password.toLowerCase();
   if (COMMON.has(lower)) return 'is one of the most common passwords; choose another';
   const local = context.email?.split('@')[0]?.toLowerCase();
-  if (context.email && (lower.includes(context.email.toLowerCase()) || (local && local.length >= 4 && lower.includes(local)))) {
+  if (
+    context.email &&
+    (lower.includes(context.email.toLowerCase()) || (local && local.length >= 4 && lower.includes(local)))
+  ) {
     return 'must not contain your email address';
   }
   const name = context.name?.trim().toLowerCase();

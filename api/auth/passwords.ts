@@ -13,12 +13,17 @@ export function hashPassword(password: string): Promise<string> {
 
 let dummyHash: Promise<string> | undefined;
 
+/** Compute the dummy hash ahead of the first login, so even that one takes the usual time. */
+export function prepareLoginTiming(): Promise<string> {
+  return (dummyHash ??= hashPassword('not-a-real-password-only-for-timing'));
+}
+
 /**
  * Check a password against a stored hash. With no hash (unknown email) a dummy hash is
  * verified instead, so "no such user" and "wrong password" take the same time.
  */
 export async function verifyPassword(storedHash: string | undefined, password: string): Promise<boolean> {
-  const target = storedHash ?? (await (dummyHash ??= hashPassword('not-a-real-password-only-for-timing')));
+  const target = storedHash ?? (await prepareLoginTiming());
   try {
     const ok = await verify(target, password);
     return ok && storedHash !== undefined;

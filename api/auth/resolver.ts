@@ -25,7 +25,11 @@ export function createAuthResolver(knex: Knex): AuthResolver {
       const key = match?.[1] && (await findActiveApiKey(knex, match[1]));
       // Credentials that were sent but do not work are an error even on public routes.
       if (!key) throw unauthorized('The API key is not valid or has been revoked');
-      return { via: 'apiKey', userId: null, apiKey: { id: key.id, workspaceId: key.workspace_id, role: key.role } };
+      return {
+        via: 'apiKey',
+        userId: null,
+        apiKey: { id: key.id, workspaceId: key.workspace_id, role: key.role },
+      };
     }
     const token = sessionToken(req);
     if (!token) return null;
@@ -53,7 +57,8 @@ export function createAuthResolver(knex: Knex): AuthResolver {
     },
     roleIn(principal, workspaceId) {
       let byWorkspace = workspaceRoles.get(principal);
-      if (!byWorkspace) workspaceRoles.set(principal, (byWorkspace = new Map()));
+      if (!byWorkspace)
+        workspaceRoles.set(principal, (byWorkspace = new Map<string, Promise<Role | null>>()));
       let role = byWorkspace.get(workspaceId);
       if (!role) {
         role = lookUpRole(principal, workspaceId);

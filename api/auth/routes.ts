@@ -9,7 +9,7 @@ import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { provisionWorkspace, workspacesOfUser } from '../workspaces/repository.js';
 import { workspaceNameSchema, workspaceSummarySchema, workspaceSummaryView } from '../workspaces/schemas.js';
-import { hashPassword, verifyPassword } from './passwords.js';
+import { hashPassword, prepareLoginTiming, verifyPassword } from './passwords.js';
 import { PASSWORD_MAX_LENGTH } from './password-rules.js';
 import { requireUser } from './principal.js';
 import { checkPassword, emailSchema, nameSchema, passwordSchema, userSchema } from './schemas.js';
@@ -22,7 +22,7 @@ const signupBody = z
     email: emailSchema,
     password: passwordSchema,
     name: nameSchema,
-    workspaceName: workspaceNameSchema.optional().describe("Default: \"<name>'s workspace\""),
+    workspaceName: workspaceNameSchema.optional().describe('Default: "<name>\'s workspace"'),
   })
   .superRefine(checkPassword);
 
@@ -31,7 +31,14 @@ const loginBody = z.object({
   password: z.string().min(1, 'Enter your password').max(PASSWORD_MAX_LENGTH, 'Password is too long'),
 });
 
-const meSchema = z.object({ user: userSchema, workspaces: z.array(workspaceSummarySchema) }).meta({ id: 'Me' });
+const meSchema = z
+  .object({ user: userSchema, workspaces: z.array(workspaceSummarySchema) })
+  .meta({ id: 'Me' });
+const signupResultSchema = z
+  .object({ user: userSchema, workspace: workspaceSummarySchema })
+  .meta({ id: 'SignupResult' });
+export type Me = z.infer<typeof meSchema>;
+export type SignupResult = z.infer<typeof signupResultSchema>;
 
 /** The normalised email of a login body, to count failures per account; null when absent. */
 function bodyEmail(req: Request): string | null {
@@ -44,9 +51,18 @@ const WRONG_CREDENTIALS = 'Email or password is wrong';
 /** Sign up, log in, log out, and who am I. Sessions are cookies (see session-cookie.ts, csrf.ts). */
 export function authRoutes(ctx: ApiContext): AnyRoute[] {
   const { knex, settings, logger } = ctx;
+  void prepareLoginTiming();
   const limits = settings.rateLimits;
-  const signupPerIp = problemRateLimit({ windowMs: limits.windowMs, limit: limits.signupPerIp, what: 'sign-ups from this address' });
-  const loginPerIp = problemRateLimit({ windowMs: limits.windowMs, limit: limits.loginPerIp, what: 'login attempts from this address' });
+  const signupPerIp = problemRateLimit({
+    windowMs: limits.windowMs,
+    limit: limits.signupPerIp,
+    what: 'sign-ups from this address',
+  });
+  const loginPerIp = problemRateLimit({
+    windowMs: limits.windowMs,
+    limit: limits.loginPerIp,
+    what: 'login attempts from this address',
+  });
   const loginFailuresPerEmail = problemRateLimit({
     windowMs: limits.windowMs,
     limit: limits.loginFailuresPerEmail,
@@ -68,7 +84,7 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
     responses: {
       201: {
         description: 'The new user and workspace; the session cookie is set',
-        schema: z.object({ user: userSchema, workspace: workspaceSummarySchema }).meta({ id: 'SignupResult' }),
+        schema: signupResultSchema,
       },
       ...problemResponses(400, 409, 413, 429),
     },
@@ -76,7 +92,10 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
       const passwordHash = await hashPassword(body.password);
       const { user, workspace, session } = await knex.transaction(async (trx) => {
         const user = await insertUser(trx, { email: body.email, name: body.name, passwordHash });
-        const workspace = await provisionWorkspace(trx, { name: body.workspaceName ?? `${body.name}'s workspace`, ownerId: user.id });
+        const workspace = await provisionWorkspace(trx, {
+          name: body.workspaceName ?? `${body.name}'s workspace`,
+          ownerId: user.id,
+        });
         await audit(trx, {
           workspaceId: workspace.id,
           ...auditSource(req, { via: 'session', userId: user.id }),
@@ -88,7 +107,10 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
         return { user, workspace, session };
       });
       setSessionCookie(req, res, settings, session.token, session.expiresAt);
-      return { status: 201, body: { user: userView(user), workspace: workspaceSummaryView(workspace, 'owner') } };
+      return {
+        status: 201,
+        body: { user: userView(user), workspace: workspaceSummaryView(workspace, 'owner') },
+      };
     },
   });
 
@@ -110,7 +132,10 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
       // Verified against a dummy hash when there is no user: the same time either way.
       const ok = await verifyPassword(user?.password_hash, body.password);
       if (!user || !ok) {
-        logger.warn({ event: 'auth.login_failed', email: body.email, ip: req.ip, reqId: req.id }, 'login failed');
+        logger.warn(
+          { event: 'auth.login_failed', email: body.email, ip: req.ip, reqId: req.id },
+          'login failed',
+        );
         throw unauthorized(WRONG_CREDENTIALS);
       }
       // A new token on every login; the session the browser had before is ended.
@@ -129,7 +154,8 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
     method: 'post',
     path: '/api/v1/auth/logout',
     summary: 'End the current session',
-    description: 'Idempotent: without a session it only clears the cookie. API keys are revoked, not logged out.',
+    description:
+      'Idempotent: without a session it only clears the cookie. API keys are revoked, not logged out.',
     tags: ['auth'],
     auth: 'public',
     responses: { 204: { description: 'Logged out; the cookie is cleared' }, ...problemResponses(403) },

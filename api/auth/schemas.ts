@@ -9,7 +9,11 @@ export const emailSchema = z
   .max(254, 'Email must be at most 254 characters')
   .check(z.email('Enter a valid email address'));
 
-export const nameSchema = z.string().trim().min(1, 'Enter a name').max(100, 'Name must be at most 100 characters');
+export const nameSchema = z
+  .string()
+  .trim()
+  .min(1, 'Enter a name')
+  .max(100, 'Name must be at most 100 characters');
 
 /** Length only; the rules that need the email and name run on the whole body (withPasswordRules). */
 export const passwordSchema = z

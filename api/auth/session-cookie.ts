@@ -17,7 +17,13 @@ function cookieOptions(req: Request, settings: HttpSettings): CookieOptions {
   };
 }
 
-export function setSessionCookie(req: Request, res: Response, settings: HttpSettings, token: string, expiresAt: Date): void {
+export function setSessionCookie(
+  req: Request,
+  res: Response,
+  settings: HttpSettings,
+  token: string,
+  expiresAt: Date,
+): void {
   res.cookie(SESSION_COOKIE, token, { ...cookieOptions(req, settings), expires: expiresAt });
 }
 

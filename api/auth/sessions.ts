@@ -21,10 +21,17 @@ export interface NewSession {
   expiresAt: Date;
 }
 
-export async function createSession(knex: Knex, userId: string, ttlMs: number, client: ClientInfo): Promise<NewSession> {
+export async function createSession(
+  knex: Knex,
+  userId: string,
+  ttlMs: number,
+  client: ClientInfo,
+): Promise<NewSession> {
   const token = randomToken();
   const id = uuidv7();
   const expiresAt = new Date(Date.now() + ttlMs);
+  // Housekeeping where it is cheap: a login clears the person's own expired sessions.
+  await knex('sessions').where({ user_id: userId }).andWhere('expires_at', '<=', knex.fn.now()).delete();
   await knex('sessions').insert({
     id,
     user_id: userId,

@@ -32,15 +32,21 @@ export class PgScheduleSource implements ScheduleSource {
   ) {}
 
   async listScheduled(): Promise<ScheduledTrigger[]> {
-    const rows = await query<{ workspace_id: string; workflow_id: string; version_id: string; node_id: string; config: unknown }>(
-      this.knex,
-      { name: 'revflow_list_schedules', text: LIST_SQL },
-    );
+    const rows = await query<{
+      workspace_id: string;
+      workflow_id: string;
+      version_id: string;
+      node_id: string;
+      config: unknown;
+    }>(this.knex, { name: 'revflow_list_schedules', text: LIST_SQL });
     const triggers: ScheduledTrigger[] = [];
     for (const row of rows) {
       const parsed = scheduleConfigSchema.safeParse(row.config ?? {});
       if (!parsed.success) {
-        this.options.onInvalid?.({ workflowId: row.workflow_id, nodeId: row.node_id }, parsed.error.issues[0]?.message ?? 'invalid');
+        this.options.onInvalid?.(
+          { workflowId: row.workflow_id, nodeId: row.node_id },
+          parsed.error.issues[0]?.message ?? 'invalid',
+        );
         continue;
       }
       const { cron, timezone, everyMinutes, missedTickPolicy } = parsed.data;

@@ -5,15 +5,16 @@ import type { Json } from '../../engine/json.js';
 import type { Runtime } from '../../engine/runtime.js';
 import { finishedRunStatuses } from '../../engine/store.js';
 import { badRequest, conflict, notFound, ProblemError, sendProblem } from '../http/problem.js';
-import type { PendingResponses } from './responses.js';
+import type { RunEvent } from '../../engine/execution.js';
+import type { WebhookResponse } from '../../nodes/actions/webhook-respond.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 import { normalisePath, type WebhookEntry, type WebhookRegistry } from './webhook-registry.js';
 
 export interface IngressDeps {
   knex: Knex;
-  runtime: Runtime;
+  /** Read per request: the engine may be set up after the routes. */
+  runtime: () => Runtime;
   webhooks: WebhookRegistry;
-  responses: PendingResponses;
   bodyLimit: string;
   /** How long an Idempotency-Key is remembered. */
   idempotencyWindowMs?: number;
@@ -115,7 +116,7 @@ export function webhookIngress(deps: IngressDeps): Router {
           if (key.length === 0 || key.length > 255) throw badRequest('Idempotency-Key must be 1 to 255 characters', [{ name: 'headers.idempotency-key', reason: 'length' }]);
           const claim = await claimKey(entry, key, runId);
           if (!claim.fresh) {
-            const first = await deps.runtime.engine.store.getRun(claim.runId);
+            const first = await deps.runtime().engine.store.getRun(claim.runId);
             if (!first) throw conflict('A request with this Idempotency-Key is still being accepted; retry shortly');
             res.set('Idempotent-Replayed', 'true');
             res.status(200).json({ runId: first.id, status: first.status, replayed: true });
@@ -124,19 +125,21 @@ export function webhookIngress(deps: IngressDeps): Router {
           runId = claim.runId;
         }
 
-        const run = await deps.runtime.startRun({
-          id: runId,
-          workspaceId: entry.workspaceId,
-          workflowId: entry.workflowId,
-          versionId: entry.versionId,
-          triggerNodeId: entry.nodeId,
-          input,
-        });
+        const startRun = () =>
+          deps.runtime().startRun({
+            id: runId,
+            workspaceId: entry.workspaceId,
+            workflowId: entry.workflowId,
+            versionId: entry.versionId,
+            triggerNodeId: entry.nodeId,
+            input,
+          });
         if (entry.responseMode === 'immediate') {
+          const run = await startRun();
           res.status(202).json({ runId: run.id, status: run.status });
           return;
         }
-        await respondWhenReady(deps, run.id, entry.responseTimeoutMs, res);
+        await respondWhenReady(deps, entry, runId, startRun, res);
       } catch (error) {
         next(error);
       }
@@ -145,27 +148,50 @@ export function webhookIngress(deps: IngressDeps): Router {
   return router;
 }
 
-/** Answer with the Respond node's response, or the run's end, or a timeout — whichever is first. */
-async function respondWhenReady(deps: IngressDeps, runId: string, timeoutMs: number, res: express.Response): Promise<void> {
+const isResponse = (value: unknown): value is WebhookResponse =>
+  typeof value === 'object' && value !== null && typeof (value as WebhookResponse).status === 'number';
+
+/**
+ * Answer with the Respond node's response as soon as it runs, or with the run's end, or a
+ * timeout — whichever comes first. Respond steps are seen through run events, which reach
+ * this process from wherever the run executes (in-process or a queue worker).
+ */
+async function respondWhenReady(
+  deps: IngressDeps,
+  entry: WebhookEntry,
+  runId: string,
+  startRun: () => Promise<unknown>,
+  res: express.Response,
+): Promise<void> {
+  const plan = await deps.runtime().engine.planFor(entry.versionId);
+  const respondNodes = new Set([...plan.nodes.values()].filter((node) => node.type.type === 'webhook.respond').map((node) => node.id));
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  let unsubscribe: () => void = () => undefined;
+  const responded = new Promise<WebhookResponse>((resolve) => {
+    // Listen before the run starts: a short run may respond before startRun returns.
+    unsubscribe = deps.runtime().subscribe((event: RunEvent) => {
+      if (event.type !== 'step' || event.runId !== runId || !respondNodes.has(event.step.nodeId)) return;
+      if (event.step.status === 'succeeded' && isResponse(event.step.output)) resolve(event.step.output);
+    });
   });
-  const ended = deps.runtime.waitForRun(runId);
-  const stop = Promise.race([ended, timedOut]);
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), entry.responseTimeoutMs);
+  });
   try {
-    const response = await deps.responses.wait(runId, stop);
-    if (response) {
-      res.status(response.status).set(response.headers);
-      if (typeof response.body === 'string') res.send(response.body);
-      else res.json(response.body);
-      return;
-    }
-    const outcome = await stop;
+    await startRun();
+    const ended = deps.runtime().waitForRun(runId);
+    ended.catch(() => undefined);
+    const outcome = await Promise.race([responded, ended, timedOut]);
+    if (isResponse(outcome)) return sendResponse(res, outcome);
     if (outcome === 'timeout') {
-      sendProblem(res, new ProblemError(504, 'Workflow still running', `No response within ${timeoutMs} ms; the run goes on`, { runId }));
+      sendProblem(res, new ProblemError(504, 'Workflow still running', `No response within ${entry.responseTimeoutMs} ms; the run goes on`, { runId }));
       return;
     }
+    // Ended: a Respond step whose event was too large to carry its output is in the database.
+    const respondStep = (await deps.runtime().engine.store.getSteps(runId)).find(
+      (step) => respondNodes.has(step.nodeId) && step.status === 'succeeded' && isResponse(step.output),
+    );
+    if (respondStep && isResponse(respondStep.output)) return sendResponse(res, respondStep.output);
     if (outcome.status === 'succeeded') {
       res.status(200).json({ runId, status: outcome.status, output: outcome.output });
       return;
@@ -174,5 +200,12 @@ async function respondWhenReady(deps: IngressDeps, runId: string, timeoutMs: num
     sendProblem(res, new ProblemError(502, 'Workflow failed', detail, { runId, runStatus: outcome.status }));
   } finally {
     clearTimeout(timer);
+    unsubscribe();
   }
+}
+
+function sendResponse(res: express.Response, response: WebhookResponse): void {
+  res.status(response.status).set(response.headers);
+  if (typeof response.body === 'string') res.send(response.body);
+  else res.json(response.body);
 }

@@ -18,7 +18,10 @@ export const redactPaths = [
 ];
 
 /** The server's logger when the caller gives none (main.ts passes its own). */
-export function createLogger(level: pino.LevelWithSilent = 'info', destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  level: pino.LevelWithSilent = 'info',
+  destination?: pino.DestinationStream,
+): Logger {
   const options = { level, redact: { paths: redactPaths, censor: '[redacted]' } };
   return destination ? pino(options, destination) : pino(options);
 }
@@ -28,8 +31,19 @@ const SECRET_HEADERS = new Set(['authorization', 'cookie', 'set-cookie', 'proxy-
 function withoutSecrets(headers: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!headers) return headers;
   return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value]),
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      SECRET_HEADERS.has(name.toLowerCase()) ? '[redacted]' : value,
+    ]),
   );
+}
+
+/** Paths whose segments are secrets (invitation tokens travel in the URL). */
+const SECRET_PATH = /(\/invitations\/)(?![0-9a-f]{8}-[0-9a-f]{4}-)[^/?#]+/gi;
+
+/** The URL with any token segment replaced: `/api/v1/invitations/[redacted]/accept`. */
+export function redactUrl(url: string): string {
+  return url.replace(SECRET_PATH, '$1[redacted]');
 }
 
 // Probes and scrapes every few seconds would drown the useful lines.
@@ -45,7 +59,11 @@ export function httpLogger(logger: Logger): RequestHandler {
     autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
-      req: (req: { headers?: Record<string, unknown> }) => ({ ...req, headers: withoutSecrets(req.headers) }),
+      req: (req: { url?: string; headers?: Record<string, unknown> }) => ({
+        ...req,
+        ...(req.url ? { url: redactUrl(req.url) } : {}),
+        headers: withoutSecrets(req.headers),
+      }),
       res: (res: { headers?: Record<string, unknown> }) => ({ ...res, headers: withoutSecrets(res.headers) }),
     },
   }) as RequestHandler;

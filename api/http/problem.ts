@@ -29,7 +29,8 @@ export const badRequest = (detail: string, invalidParams?: InvalidParam[]): Prob
 export const unauthorized = (detail = 'Log in or send an API key'): ProblemError =>
   new ProblemError(401, 'Unauthorized', detail);
 export const forbidden = (detail: string): ProblemError => new ProblemError(403, 'Forbidden', detail);
-export const notFound = (what: string): ProblemError => new ProblemError(404, 'Not found', `${what} does not exist`);
+export const notFound = (what: string): ProblemError =>
+  new ProblemError(404, 'Not found', `${what} does not exist`);
 export const conflict = (detail: string, extra: Record<string, unknown> = {}): ProblemError =>
   new ProblemError(409, 'Conflict', detail, extra);
 /** 410: the thing existed but is no longer usable; `reason` says why in one machine-readable word. */
@@ -85,7 +86,9 @@ interface HttpLikeError {
 }
 
 /** The last middleware: every error becomes problem+json; unknown ones are logged and become a 500. */
-export function problemHandler(log: (error: unknown, req: { id?: unknown; url: string }) => void): ErrorRequestHandler {
+export function problemHandler(
+  log: (error: unknown, req: { id?: unknown; url: string }) => void,
+): ErrorRequestHandler {
   return (error: unknown, req, res, next) => {
     if (res.headersSent) {
       next(error);
@@ -107,10 +110,18 @@ export function problemHandler(log: (error: unknown, req: { id?: unknown; url: s
             : httpError.expose
               ? httpError.message
               : undefined;
-      sendProblem(res, new ProblemError(status, status === 413 ? 'Payload too large' : 'Bad request', detail), req.originalUrl);
+      sendProblem(
+        res,
+        new ProblemError(status, status === 413 ? 'Payload too large' : 'Bad request', detail),
+        req.originalUrl,
+      );
       return;
     }
     log(error, req);
-    sendProblem(res, new ProblemError(500, 'Internal server error', 'Something went wrong on our side'), req.originalUrl);
+    sendProblem(
+      res,
+      new ProblemError(500, 'Internal server error', 'Something went wrong on our side'),
+      req.originalUrl,
+    );
   };
 }

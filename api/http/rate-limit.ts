@@ -27,9 +27,15 @@ export function problemRateLimit(options: RateLimitOptions): RequestHandler {
     standardHeaders: 'draft-8',
     legacyHeaders: false,
     skipSuccessfulRequests: options.failuresOnly ?? false,
-    ...(keyOf ? { keyGenerator: (req: Request) => keyOf(req) ?? '', skip: (req: Request) => keyOf(req) === null } : {}),
+    ...(keyOf
+      ? { keyGenerator: (req: Request) => keyOf(req) ?? '', skip: (req: Request) => keyOf(req) === null }
+      : {}),
     handler: (_req, _res, next) => {
-      next(tooManyRequests(`Too many ${options.what}; try again in up to ${minutes} minute${minutes === 1 ? '' : 's'}`));
+      next(
+        tooManyRequests(
+          `Too many ${options.what}; try again in up to ${minutes} minute${minutes === 1 ? '' : 's'}`,
+        ),
+      );
     },
   });
 }

@@ -20,7 +20,11 @@ export function problemResponses(
   return Object.fromEntries(
     statuses.map((status) => [
       status,
-      { description: descriptions[status] ?? 'Error', schema: problemSchema, contentType: 'application/problem+json' },
+      {
+        description: descriptions[status] ?? 'Error',
+        schema: problemSchema,
+        contentType: 'application/problem+json',
+      },
     ]),
   );
 }

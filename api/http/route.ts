@@ -107,7 +107,8 @@ async function resolveAccess(
   if (route.auth === 'user') return { principal, workspace: null };
   const workspaceId = req.params.workspaceId;
   // A malformed or foreign workspace id is "not found": nothing about other workspaces leaks.
-  if (typeof workspaceId !== 'string' || !workspaceIdSchema.safeParse(workspaceId).success) throw notFound('The workspace');
+  if (typeof workspaceId !== 'string' || !workspaceIdSchema.safeParse(workspaceId).success)
+    throw notFound('The workspace');
   const role = await auth.roleIn(principal, workspaceId);
   if (!role) throw notFound('The workspace');
   if (!roleAtLeast(role, route.auth.workspaceRole)) {
@@ -135,7 +136,12 @@ function toHandler(route: AnyRoute, auth: AuthResolver): RequestHandler {
 }
 
 /** Mount routes on a router and describe them in the OpenAPI registry, from the same schemas. */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], auth: AuthResolver, registry: OpenAPIRegistry): void {
+export function mountRoutes(
+  router: Router,
+  routes: readonly AnyRoute[],
+  auth: AuthResolver,
+  registry: OpenAPIRegistry,
+): void {
   for (const route of routes) {
     router[route.method](route.path, ...(route.middleware ?? []), toHandler(route, auth));
     registry.registerPath({
@@ -167,7 +173,11 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], auth: A
 
 export function createOpenApiRegistry(): OpenAPIRegistry {
   const registry = new OpenAPIRegistry();
-  registry.registerComponent('securitySchemes', 'session', { type: 'apiKey', in: 'cookie', name: 'revflow_session' });
+  registry.registerComponent('securitySchemes', 'session', {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'revflow_session',
+  });
   registry.registerComponent('securitySchemes', 'apiKey', { type: 'http', scheme: 'bearer' });
   return registry;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from '../config.js';
 
 /**
  * Settings of the HTTP layer, from `REVFLOW_*` variables (DESIGN §2). `createApp` takes them
@@ -42,7 +43,11 @@ const envSchema = z.object({
   REVFLOW_TRUST_PROXY: z.string().optional(),
   REVFLOW_METRICS_TOKEN: z.string().min(16).optional(),
   REVFLOW_SESSION_TTL_DAYS: z.coerce.number().positive().max(365).default(30),
-  REVFLOW_RATE_LIMIT_WINDOW_MS: z.coerce.number().int().positive().default(15 * 60 * 1000),
+  REVFLOW_RATE_LIMIT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(15 * 60 * 1000),
   REVFLOW_SIGNUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   REVFLOW_LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(50),
   REVFLOW_LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().positive().default(5),
@@ -58,7 +63,9 @@ function parseOrigins(list: string | undefined): string[] {
       try {
         return new URL(entry).origin;
       } catch {
-        throw new Error(`REVFLOW_CORS_ORIGINS: "${entry}" is not an origin such as https://app.example.com`);
+        throw new ConfigError(
+          `REVFLOW_CORS_ORIGINS: "${entry}" is not an origin such as https://app.example.com`,
+        );
       }
     });
 }
@@ -70,11 +77,15 @@ function parseTrustProxy(value: string | undefined): boolean | number | string {
   return value; // "loopback", a subnet list, ... as Express understands it
 }
 
-export function httpSettingsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): HttpSettings {
+export function httpSettingsFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): HttpSettings {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-    throw new Error(`Bad configuration: ${problems}`);
+    const problems = parsed.error.issues
+      .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+      .join('; ');
+    throw new ConfigError(`Bad configuration: ${problems}`);
   }
   const e = parsed.data;
   return {

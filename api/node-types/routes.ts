@@ -42,8 +42,8 @@ function describe(nodeType: AnyNodeType) {
   };
 }
 
-export function nodeTypeRoutes(registry: NodeRegistry): AnyRoute[] {
-  const described = registry.list().map(describe);
+export function nodeTypeRoutes(registryOf: () => NodeRegistry): AnyRoute[] {
+  let described: ReturnType<typeof describe>[] | undefined;
   const routes = [
     defineRoute({
       method: 'get',
@@ -55,7 +55,7 @@ export function nodeTypeRoutes(registry: NodeRegistry): AnyRoute[] {
         200: { description: 'Node types', schema: z.object({ items: z.array(nodeTypeSchema) }) },
         401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
       },
-      handler: () => ({ status: 200, body: { items: described } }),
+      handler: () => ({ status: 200, body: { items: (described ??= registryOf().list().map(describe)) } }),
     }),
     defineRoute({
       method: 'post',
@@ -71,7 +71,7 @@ export function nodeTypeRoutes(registry: NodeRegistry): AnyRoute[] {
         404: { description: 'Unknown type', schema: problemSchema, contentType: 'application/problem+json' },
       },
       handler: ({ params, body }) => {
-        const nodeType = registry.get(params.type);
+        const nodeType = registryOf().get(params.type);
         if (!nodeType) throw notFound(`The node type "${params.type}"`);
         const parsed = nodeType.config.safeParse(body.config);
         if (!parsed.success) throw validationProblem('body.config', parsed.error);

@@ -12,10 +12,9 @@ import { presentRun, presentStep } from './present.js';
 
 export interface RunRouteDeps {
   knex: Knex;
-  store: PgRunStore;
-  runtime: Runtime;
-  /** Live events of runs; in queue mode they arrive from the workers. */
-  subscribe: (listener: (event: RunEvent) => void) => () => void;
+  /** Read per request: the engine may be set up after the routes. */
+  store: () => PgRunStore;
+  runtime: () => Runtime;
 }
 
 const base = '/api/v1/workspaces/:workspaceId/runs';
@@ -30,7 +29,9 @@ const runStatuses = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'can
 const SSE_HEARTBEAT_MS = 15_000;
 
 export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
-  const { store, runtime, knex } = deps;
+  const { knex } = deps;
+  const store = { getRun: (id: string) => deps.store().getRun(id), getSteps: (id: string) => deps.store().getSteps(id) };
+  const runtime = (): Runtime => deps.runtime();
 
   const runInWorkspace = async (workspaceId: string, runId: string): Promise<RunRecord> => {
     const run = await store.getRun(runId);
@@ -111,7 +112,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       handler: async ({ workspace, params }) => {
         const run = await runInWorkspace(workspace!.id, params.runId);
         if (finishedRunStatuses.has(run.status)) throw conflict(`The run has already ${run.status === 'succeeded' ? 'succeeded' : 'ended'} (${run.status})`);
-        const updated = (await runtime.cancel(run.id)) ?? run;
+        const updated = (await runtime().cancel(run.id)) ?? run;
         return { status: 202, body: presentRun(updated) };
       },
     }),
@@ -131,7 +132,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
         const workflow = (await knex('workflows').where({ id: run.workflowId, workspace_id: workspace!.id }).first('published_version_id')) as
           | { published_version_id: string | null }
           | undefined;
-        const retried = await runtime.retryRun(run.id, workflow?.published_version_id ?? run.versionId);
+        const retried = await runtime().retryRun(run.id, workflow?.published_version_id ?? run.versionId);
         return { status: 202, body: presentRun(retried) };
       },
     }),
@@ -173,7 +174,8 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
             if (finishedRunStatuses.has(event.run.status)) close();
           }
         };
-        const unsubscribe = deps.subscribe((event) => {
+        // runtime.subscribe: in queue mode the events come from the workers.
+        const unsubscribe = runtime().subscribe((event) => {
           if (event.runId !== run.id) return;
           if (live) forward(event);
           else buffered.push(event);

@@ -1,8 +1,11 @@
+import type { Request } from 'express';
+import type { Knex } from 'knex';
 import { z } from 'zod';
+import { audit, auditSource } from '../audit/audit.js';
 import type { Runtime } from '../../engine/runtime.js';
 import type { WorkflowRecord, WorkflowRepository, WorkflowSummary } from '../db/workflow-repository.js';
 import { conflict, notFound } from '../http/problem.js';
-import { defineRoute, problemSchema, type AnyRoute } from '../http/route.js';
+import { defineRoute, problemSchema, type AnyRoute, type Principal } from '../http/route.js';
 import type { WebhookRegistry } from '../hooks/webhook-registry.js';
 import { presentRun } from '../runs/present.js';
 import {
@@ -18,10 +21,10 @@ import { statusOf, type LastRun, type WorkflowService } from './service.js';
 export interface WorkflowRouteDeps {
   workflows: WorkflowRepository;
   service: WorkflowService;
-  runtime: Runtime;
+  runtime: () => Runtime;
   webhooks: WebhookRegistry;
   publicUrl: string;
-  audit?: (entry: { workspaceId: string; actorUserId: string | null; action: string; target: string; metadata?: object }) => Promise<void>;
+  knex: Knex;
 }
 
 const base = '/api/v1/workspaces/:workspaceId/workflows';
@@ -50,7 +53,8 @@ function presentSummary(workflow: WorkflowSummary, lastRun?: LastRun | null) {
 }
 
 export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
-  const { workflows, service, runtime } = deps;
+  const { workflows, service } = deps;
+  const runtime = (): Runtime => deps.runtime();
   const present = (workflow: WorkflowRecord) => ({
     ...presentSummary(workflow),
     draft: workflow.draft,
@@ -59,8 +63,8 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       return { ok: issues.length === 0, issues };
     })(),
   });
-  const audit = async (workspaceId: string, actorUserId: string | null, action: string, target: string, metadata?: object) =>
-    deps.audit?.({ workspaceId, actorUserId, action, target, metadata });
+  const record = (req: Request, principal: Principal | null, workspaceId: string, action: string, target: string, metadata?: Record<string, unknown>) =>
+    audit(deps.knex, { workspaceId, ...auditSource(req, principal), action, target: { type: 'workflow', id: target }, ...(metadata ? { metadata } : {}) });
 
   const routes = [
     defineRoute({
@@ -95,10 +99,10 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       params: workspaceParams,
       body: documentSchema,
       responses: { 201: { description: 'Created', schema: workflowSchema }, ...problems },
-      handler: async ({ workspace, body, principal }) => {
+      handler: async ({ req, workspace, body, principal }) => {
         const { document } = service.checkDraft(body);
         const workflow = await workflows.createWorkflow(workspace!.id, document);
-        await audit(workspace!.id, principal?.userId ?? null, 'workflow.create', workflow.id);
+        await record(req, principal, workspace!.id, 'workflow.create', workflow.id);
         return { status: 201, body: present(workflow) };
       },
     }),
@@ -111,10 +115,10 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       params: workspaceParams,
       body: documentSchema,
       responses: { 201: { description: 'Imported', schema: workflowSchema }, ...problems },
-      handler: async ({ workspace, body, principal }) => {
+      handler: async ({ req, workspace, body, principal }) => {
         const { document } = service.checkDraft(body);
         const workflow = await workflows.createWorkflow(workspace!.id, document);
-        await audit(workspace!.id, principal?.userId ?? null, 'workflow.import', workflow.id);
+        await record(req, principal, workspace!.id, 'workflow.import', workflow.id);
         return { status: 201, body: present(workflow) };
       },
     }),
@@ -152,9 +156,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       auth: { workspaceRole: 'member' },
       params: workflowParams,
       responses: { 204: { description: 'Deleted' }, ...problems },
-      handler: async ({ workspace, params, principal }) => {
+      handler: async ({ req, workspace, params, principal }) => {
         await service.remove(workspace!.id, params.id);
-        await audit(workspace!.id, principal?.userId ?? null, 'workflow.delete', params.id);
+        await record(req, principal, workspace!.id, 'workflow.delete', params.id);
         return { status: 204 };
       },
     }),
@@ -167,9 +171,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       params: workflowParams,
       body: z.object({ note: z.string().max(2000).optional() }).default({}),
       responses: { 201: { description: 'Published', schema: versionSchema }, ...problems },
-      handler: async ({ workspace, params, body, principal }) => {
+      handler: async ({ req, workspace, params, body, principal }) => {
         const version = await service.publish(workspace!.id, params.id, body.note, principal?.userId ?? null);
-        await audit(workspace!.id, principal?.userId ?? null, 'workflow.publish', params.id, { version: version.number });
+        await record(req, principal, workspace!.id, 'workflow.publish', params.id, { version: version.number });
         return { status: 201, body: presentVersion(version) };
       },
     }),
@@ -210,9 +214,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       params: workflowParams,
       body: z.object({ versionId: z.string().uuid().optional() }).default({}),
       responses: { 200: { description: 'Active', schema: workflowSummarySchema }, 409: problems[400], ...problems },
-      handler: async ({ workspace, params, body, principal }) => {
+      handler: async ({ req, workspace, params, body, principal }) => {
         const workflow = await service.activate(workspace!.id, params.id, body.versionId);
-        await audit(workspace!.id, principal?.userId ?? null, 'workflow.activate', params.id);
+        await record(req, principal, workspace!.id, 'workflow.activate', params.id);
         return { status: 200, body: presentSummary(workflow) };
       },
     }),
@@ -224,9 +228,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       auth: { workspaceRole: 'member' },
       params: workflowParams,
       responses: { 200: { description: 'Inactive', schema: workflowSummarySchema }, ...problems },
-      handler: async ({ workspace, params, principal }) => {
+      handler: async ({ req, workspace, params, principal }) => {
         const workflow = await service.deactivate(workspace!.id, params.id);
-        await audit(workspace!.id, principal?.userId ?? null, 'workflow.deactivate', params.id);
+        await record(req, principal, workspace!.id, 'workflow.deactivate', params.id);
         return { status: 200, body: presentSummary(workflow) };
       },
     }),
@@ -287,13 +291,13 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       auth: { workspaceRole: 'admin' },
       params: workflowParams.extend({ nodeId: z.string().min(1).max(64) }),
       responses: { 200: { description: 'The new secret', schema: z.object({ secret: z.string() }) }, ...problems },
-      handler: async ({ workspace, params, principal }) => {
+      handler: async ({ req, workspace, params, principal }) => {
         const workflow = await service.get(workspace!.id, params.id);
         if (!workflow.draft.nodes.some((node) => node.id === params.nodeId && node.type === 'trigger.webhook')) {
           throw notFound('The webhook trigger');
         }
         const secret = await deps.webhooks.rotateSecret(workspace!.id, workflow.id, params.nodeId);
-        await audit(workspace!.id, principal?.userId ?? null, 'webhook.rotate_secret', `${workflow.id}:${params.nodeId}`);
+        await record(req, principal, workspace!.id, 'webhook.rotate_secret', `${workflow.id}:${params.nodeId}`);
         return { status: 200, body: { secret } };
       },
     }),
@@ -313,7 +317,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         const version = await workflows.getVersion(versionId, { workspaceId: workspace!.id });
         if (!version || version.workflowId !== workflow.id) throw notFound('The version');
         const manual = version.document.nodes.find((node) => node.type === 'trigger.manual');
-        const run = await runtime.startRun({
+        const run = await runtime().startRun({
           workspaceId: workspace!.id,
           workflowId: workflow.id,
           versionId,

@@ -46,13 +46,18 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
     params: workspaceParams,
     body: inviteBody,
     responses: {
-      201: { description: 'The invitation and its accept link (shown only here)', schema: invitationCreatedSchema },
+      201: {
+        description: 'The invitation and its accept link (shown only here)',
+        schema: invitationCreatedSchema,
+      },
       ...problemResponses(400, 401, 402, 403, 404, 409),
     },
     async handler({ req, body, principal, workspace }) {
       const scope = workspaceScope(workspace);
       if (!roleAtLeast(scope.role, body.role)) {
-        throw forbidden(`You cannot invite with a role above your own: you are ${scope.role}, the invitation asks for ${body.role}`);
+        throw forbidden(
+          `You cannot invite with a role above your own: you are ${scope.role}, the invitation asks for ${body.role}`,
+        );
       }
       const source = auditSource(req, principal);
       const { id, token } = await knex.transaction(async (trx) => {
@@ -130,9 +135,11 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
         if (status === 'accepted' || status === 'revoked') {
           throw conflict(`The invitation was ${status}; create a new one instead`, { reason: status });
         }
-        if (!roleAtLeast(scope.role, current.role)) throw forbidden('Only owners can resend an owner invitation');
+        if (!roleAtLeast(scope.role, current.role))
+          throw forbidden('Only owners can resend an owner invitation');
         // An expired invitation held no seat; renewing it takes one again.
-        if (status === 'expired') assertSeatAvailable(await seatUsage(trx, ws, { excludeInvitationId: current.id }), 'invitation');
+        if (status === 'expired')
+          assertSeatAvailable(await seatUsage(trx, ws, { excludeInvitationId: current.id }), 'invitation');
         const { token } = await renewInvitation(trx, current.id);
         await audit(trx, {
           workspaceId: ws.id,
@@ -156,14 +163,20 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
     tags: ['invitations'],
     auth: { workspaceRole: 'admin' },
     params: invitationParams,
-    responses: { 204: { description: 'Revoked (also when it already was)' }, ...problemResponses(400, 401, 403, 404, 409) },
+    responses: {
+      204: { description: 'Revoked (also when it already was)' },
+      ...problemResponses(400, 401, 403, 404, 409),
+    },
     async handler({ req, params, principal, workspace }) {
       const scope = workspaceScope(workspace);
       await knex.transaction(async (trx) => {
         const found = await findInvitation(trx, scope.id, params.invitationId);
         if (!found) throw notFound('The invitation');
         const current = await lockInvitation(trx, found.id);
-        if (current.accepted_at) throw conflict('The invitation was already accepted; remove the member instead', { reason: 'accepted' });
+        if (current.accepted_at)
+          throw conflict('The invitation was already accepted; remove the member instead', {
+            reason: 'accepted',
+          });
         if (current.revoked_at) return;
         await markRevoked(trx, current.id);
         await audit(trx, {

@@ -11,12 +11,20 @@ import { conflict, forbidden, gone, notFound, unauthorized, validationProblem } 
 import { problemRateLimit } from '../http/rate-limit.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { findInvitationByToken, invitationStatus, lockInvitation, markAccepted, type InvitationRow } from './invitations.js';
+import {
+  findInvitationByToken,
+  invitationStatus,
+  lockInvitation,
+  markAccepted,
+  type InvitationRow,
+} from './invitations.js';
 import { addMember, findMember, lockWorkspace } from './repository.js';
 import { invitationPreviewSchema, workspaceSummarySchema, workspaceSummaryView } from './schemas.js';
 import { assertSeatAvailable, seatUsage } from './seat-usage.js';
 
-const tokenParams = z.object({ token: z.string().min(20, 'Not an invitation token').max(200, 'Not an invitation token') });
+const tokenParams = z.object({
+  token: z.string().min(20, 'Not an invitation token').max(200, 'Not an invitation token'),
+});
 
 const acceptBody = z.object({
   name: nameSchema.optional().describe('Only when not logged in: the name of the new account'),
@@ -24,7 +32,14 @@ const acceptBody = z.object({
 });
 
 /** What a new account needs; the email is the invited one. */
-const newAccount = z.object({ email: z.string(), name: nameSchema, password: passwordSchema }).superRefine(checkPassword);
+const newAccount = z
+  .object({ email: z.string(), name: nameSchema, password: passwordSchema })
+  .superRefine(checkPassword);
+
+const acceptedSchema = z
+  .object({ user: userSchema, workspace: workspaceSummarySchema })
+  .meta({ id: 'AcceptedInvitation' });
+export type AcceptedInvitation = z.infer<typeof acceptedSchema>;
 
 /** Who joins: the logged-in user, or a new account to create for the invited email. */
 type Joiner = { user: UserRow } | { name: string; passwordHash: string };
@@ -32,9 +47,12 @@ type Joiner = { user: UserRow } | { name: string; passwordHash: string };
 /** Accepted, revoked and expired invitations are refused with 410 and the reason. */
 function assertUsable(row: InvitationRow): void {
   const status = invitationStatus(row);
-  if (status === 'accepted') throw gone('accepted', 'This invitation has already been accepted; log in to reach the workspace');
-  if (status === 'revoked') throw gone('revoked', 'This invitation was revoked; ask the workspace admin for a new one');
-  if (status === 'expired') throw gone('expired', 'This invitation has expired; ask the workspace admin to resend it');
+  if (status === 'accepted')
+    throw gone('accepted', 'This invitation has already been accepted; log in to reach the workspace');
+  if (status === 'revoked')
+    throw gone('revoked', 'This invitation was revoked; ask the workspace admin for a new one');
+  if (status === 'expired')
+    throw gone('expired', 'This invitation has expired; ask the workspace admin to resend it');
 }
 
 /** The invitee's side: anyone holding the link can look at it and accept it. */
@@ -80,7 +98,9 @@ export function invitationTokenRoutes({ knex, settings }: ApiContext): AnyRoute[
     async handler({ params }) {
       const row = await findInvitationByToken(knex, params.token);
       if (!row) throw notFound('The invitation');
-      const workspace = await knex('workspaces').where({ id: row.workspace_id }).first<{ name: string } | undefined>('name');
+      const workspace = await knex('workspaces')
+        .where({ id: row.workspace_id })
+        .first<{ name: string } | undefined>('name');
       return {
         status: 200,
         body: {
@@ -109,7 +129,7 @@ export function invitationTokenRoutes({ knex, settings }: ApiContext): AnyRoute[
     responses: {
       200: {
         description: 'Joined: the workspace with the new role, and the user',
-        schema: z.object({ user: userSchema, workspace: workspaceSummarySchema }).meta({ id: 'AcceptedInvitation' }),
+        schema: acceptedSchema,
       },
       ...problemResponses(400, 402, 403, 404, 409, 410, 429),
     },
@@ -118,12 +138,15 @@ export function invitationTokenRoutes({ knex, settings }: ApiContext): AnyRoute[
       if (!invitation) throw notFound('The invitation');
       assertUsable(invitation);
 
-      const joiner = principal ? await loggedInJoiner(principal.userId, invitation.email) : await newJoiner(body, invitation.email);
+      const joiner = principal
+        ? await loggedInJoiner(principal.userId, invitation.email)
+        : await newJoiner(body, invitation.email);
       const { user, workspace, role, session } = await knex.transaction(async (trx) => {
         const workspace = await lockWorkspace(trx, invitation.workspace_id);
         const current = await lockInvitation(trx, invitation.id);
         assertUsable(current); // it may have changed while the password was hashed
-        const user = 'user' in joiner ? joiner.user : await insertUser(trx, { email: current.email, ...joiner });
+        const user =
+          'user' in joiner ? joiner.user : await insertUser(trx, { email: current.email, ...joiner });
         if (await findMember(trx, workspace.id, user.id)) {
           throw conflict('You are already a member of this workspace', { reason: 'already_member' });
         }
@@ -145,7 +168,10 @@ export function invitationTokenRoutes({ knex, settings }: ApiContext): AnyRoute[
         return { user, workspace, role: current.role, session };
       });
       if (session) setSessionCookie(req, res, settings, session.token, session.expiresAt);
-      return { status: 200, body: { user: userView(user), workspace: workspaceSummaryView(workspace, role) } };
+      return {
+        status: 200,
+        body: { user: userView(user), workspace: workspaceSummaryView(workspace, role) },
+      };
     },
   });
 

@@ -36,12 +36,17 @@ export function invitationStatus(row: InvitationRow, now: Date = new Date()): In
   return 'pending';
 }
 
+/** Invitations joined with whoever invited (a person, or an API key by its name). */
 function withInviter(knex: Knex): Knex.QueryBuilder {
   return knex('invitations as i')
     .leftJoin('users as u', 'u.id', 'i.invited_by_user_id')
-    .leftJoin('api_keys as k', 'k.id', 'i.invited_by_api_key_id')
-    .select('i.*', knex.raw(`coalesce(u.name, 'API key ' || k.name) as inviter_name`));
+    .leftJoin('api_keys as k', 'k.id', 'i.invited_by_api_key_id');
 }
+
+const inviterColumns = (knex: Knex): Array<string | Knex.Raw> => [
+  'i.*',
+  knex.raw(`coalesce(u.name, 'API key ' || k.name) as inviter_name`),
+];
 
 export async function createInvitation(
   trx: Knex.Transaction,
@@ -65,7 +70,10 @@ export async function createInvitation(
 }
 
 /** A new token and a fresh 7-day expiry; the old link stops working. */
-export async function renewInvitation(trx: Knex.Transaction, id: string): Promise<{ row: InvitationRow; token: string }> {
+export async function renewInvitation(
+  trx: Knex.Transaction,
+  id: string,
+): Promise<{ row: InvitationRow; token: string }> {
   const token = randomToken();
   const [row] = await trx<InvitationRow>('invitations')
     .where({ id })
@@ -81,15 +89,29 @@ export async function renewInvitation(trx: Knex.Transaction, id: string): Promis
 }
 
 export async function listInvitations(knex: Knex, workspaceId: string): Promise<InvitationWithInviter[]> {
-  return withInviter(knex).where('i.workspace_id', workspaceId).orderBy('i.id', 'desc');
+  return withInviter(knex)
+    .where('i.workspace_id', workspaceId)
+    .orderBy('i.id', 'desc')
+    .select<InvitationWithInviter[]>(inviterColumns(knex));
 }
 
-export async function findInvitation(knex: Knex, workspaceId: string, id: string): Promise<InvitationWithInviter | undefined> {
-  return withInviter(knex).where({ 'i.workspace_id': workspaceId, 'i.id': id }).first();
+export async function findInvitation(
+  knex: Knex,
+  workspaceId: string,
+  id: string,
+): Promise<InvitationWithInviter | undefined> {
+  return withInviter(knex)
+    .where({ 'i.workspace_id': workspaceId, 'i.id': id })
+    .first<InvitationWithInviter | undefined>(inviterColumns(knex));
 }
 
-export async function findInvitationByToken(knex: Knex, token: string): Promise<InvitationWithInviter | undefined> {
-  return withInviter(knex).where('i.token_hash', sha256(token)).first();
+export async function findInvitationByToken(
+  knex: Knex,
+  token: string,
+): Promise<InvitationWithInviter | undefined> {
+  return withInviter(knex)
+    .where('i.token_hash', sha256(token))
+    .first<InvitationWithInviter | undefined>(inviterColumns(knex));
 }
 
 /** Lock one invitation row (by id) for the rest of the transaction, re-reading it. */
@@ -100,7 +122,11 @@ export async function lockInvitation(trx: Knex.Transaction, id: string): Promise
 }
 
 /** The invitation for this email that still holds a seat, if any. */
-export async function findPendingFor(knex: Knex, workspaceId: string, email: string): Promise<InvitationRow | undefined> {
+export async function findPendingFor(
+  knex: Knex,
+  workspaceId: string,
+  email: string,
+): Promise<InvitationRow | undefined> {
   return knex<InvitationRow>('invitations')
     .where({ workspace_id: workspaceId, email })
     .whereNull('accepted_at')

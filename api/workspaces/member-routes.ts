@@ -5,7 +5,14 @@ import { conflict, forbidden, notFound } from '../http/problem.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, roleAtLeast, type AnyRoute, type Role } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
-import { countOwners, findMember, listMembers, lockWorkspace, removeMember, setMemberRole } from './repository.js';
+import {
+  countOwners,
+  findMember,
+  listMembers,
+  lockWorkspace,
+  removeMember,
+  setMemberRole,
+} from './repository.js';
 import { memberSchema, memberView, roleSchema, workspaceParams } from './schemas.js';
 
 const memberParams = workspaceParams.extend({ userId: z.uuid() });
@@ -49,7 +56,10 @@ export function memberRoutes({ knex }: ApiContext): AnyRoute[] {
     auth: { workspaceRole: 'admin' },
     params: memberParams,
     body: z.object({ role: roleSchema }),
-    responses: { 200: { description: 'The member', schema: memberSchema }, ...problemResponses(400, 401, 403, 404, 409) },
+    responses: {
+      200: { description: 'The member', schema: memberSchema },
+      ...problemResponses(400, 401, 403, 404, 409),
+    },
     async handler({ req, params, body, principal, workspace }) {
       const scope = workspaceScope(workspace);
       const member = await knex.transaction(async (trx) => {

@@ -60,12 +60,19 @@ export async function lockWorkspace(trx: Knex.Transaction, id: string): Promise<
   return row;
 }
 
-export async function renameWorkspace(knex: Knex, id: string, name: string): Promise<WorkspaceRow | undefined> {
+export async function renameWorkspace(
+  knex: Knex,
+  id: string,
+  name: string,
+): Promise<WorkspaceRow | undefined> {
   const [row] = await knex<WorkspaceRow>('workspaces').where({ id }).update({ name }).returning('*');
   return row;
 }
 
-export async function workspacesOfUser(knex: Knex, userId: string): Promise<Array<WorkspaceRow & { role: Role }>> {
+export async function workspacesOfUser(
+  knex: Knex,
+  userId: string,
+): Promise<Array<WorkspaceRow & { role: Role }>> {
   return knex('workspaces as w')
     .join('memberships as m', 'm.workspace_id', 'w.id')
     .where('m.user_id', userId)
@@ -83,7 +90,11 @@ export async function listMembers(knex: Knex, workspaceId: string): Promise<Memb
     .select<MemberRow[]>(memberColumns);
 }
 
-export async function findMember(knex: Knex, workspaceId: string, userId: string): Promise<MemberRow | undefined> {
+export async function findMember(
+  knex: Knex,
+  workspaceId: string,
+  userId: string,
+): Promise<MemberRow | undefined> {
   return knex('memberships as m')
     .join('users as u', 'u.id', 'm.user_id')
     .where({ 'm.workspace_id': workspaceId, 'm.user_id': userId })
@@ -94,12 +105,15 @@ export async function isMemberByEmail(knex: Knex, workspaceId: string, email: st
   const row = await knex('memberships as m')
     .join('users as u', 'u.id', 'm.user_id')
     .where({ 'm.workspace_id': workspaceId, 'u.email': email })
-    .first('m.user_id');
+    .first<{ user_id: string } | undefined>('m.user_id');
   return row !== undefined;
 }
 
 export async function countMembers(knex: Knex, workspaceId: string): Promise<number> {
-  const row = await knex('memberships').where({ workspace_id: workspaceId }).count<{ count: string }>('* as count').first();
+  const row = await knex('memberships')
+    .where({ workspace_id: workspaceId })
+    .count<{ count: string }>('* as count')
+    .first();
   return Number(row?.count ?? 0);
 }
 
@@ -115,8 +129,15 @@ export async function addMember(knex: Knex, workspaceId: string, userId: string,
   await knex('memberships').insert({ workspace_id: workspaceId, user_id: userId, role });
 }
 
-export async function setMemberRole(knex: Knex, workspaceId: string, userId: string, role: Role): Promise<void> {
-  await knex('memberships').where({ workspace_id: workspaceId, user_id: userId }).update({ role, updated_at: knex.fn.now() });
+export async function setMemberRole(
+  knex: Knex,
+  workspaceId: string,
+  userId: string,
+  role: Role,
+): Promise<void> {
+  await knex('memberships')
+    .where({ workspace_id: workspaceId, user_id: userId })
+    .update({ role, updated_at: knex.fn.now() });
 }
 
 export async function removeMember(knex: Knex, workspaceId: string, userId: string): Promise<void> {

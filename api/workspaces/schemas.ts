@@ -15,14 +15,28 @@ export const workspaceNameSchema = z
   .max(100, 'Workspace name must be at most 100 characters');
 
 export const workspaceSummarySchema = z
-  .object({ id: z.uuid(), name: z.string(), slug: z.string(), plan: z.string(), role: roleSchema, createdAt: isoDate })
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    slug: z.string(),
+    plan: z.string(),
+    role: roleSchema,
+    createdAt: isoDate,
+  })
   .meta({ id: 'WorkspaceSummary' });
 
 export const seatsSchema = z
-  .object({ limit: z.number().int(), used: z.number().int(), members: z.number().int(), pendingInvitations: z.number().int() })
+  .object({
+    limit: z.number().int(),
+    used: z.number().int(),
+    members: z.number().int(),
+    pendingInvitations: z.number().int(),
+  })
   .meta({ id: 'Seats' });
 
-export const workspaceSchema = workspaceSummarySchema.extend({ seats: seatsSchema }).meta({ id: 'Workspace' });
+export const workspaceSchema = workspaceSummarySchema
+  .extend({ seats: seatsSchema })
+  .meta({ id: 'Workspace' });
 
 export const memberSchema = z
   .object({ userId: z.uuid(), email: z.string(), name: z.string(), role: roleSchema, joinedAt: isoDate })
@@ -64,10 +78,21 @@ export const invitationPreviewSchema = z
 export const inviteBody = z.object({ email: emailSchema, role: roleSchema });
 
 export type WorkspaceSummary = z.infer<typeof workspaceSummarySchema>;
+export type WorkspaceView = z.infer<typeof workspaceSchema>;
+export type MemberView = z.infer<typeof memberSchema>;
 export type InvitationView = z.infer<typeof invitationSchema>;
+export type InvitationWithLink = z.infer<typeof invitationCreatedSchema>;
+export type InvitationPreview = z.infer<typeof invitationPreviewSchema>;
 
 export function workspaceSummaryView(row: WorkspaceRow, role: z.infer<typeof roleSchema>): WorkspaceSummary {
-  return { id: row.id, name: row.name, slug: row.slug, plan: row.plan, role, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    slug: row.slug,
+    plan: row.plan,
+    role,
+    createdAt: row.created_at.toISOString(),
+  };
 }
 
 export function seatsView(usage: SeatUsage): z.infer<typeof seatsSchema> {
@@ -80,7 +105,13 @@ export function seatsView(usage: SeatUsage): z.infer<typeof seatsSchema> {
 }
 
 export function memberView(row: MemberRow): z.infer<typeof memberSchema> {
-  return { userId: row.user_id, email: row.email, name: row.name, role: row.role, joinedAt: row.created_at.toISOString() };
+  return {
+    userId: row.user_id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    joinedAt: row.created_at.toISOString(),
+  };
 }
 
 export function invitationView(row: InvitationWithInviter): InvitationView {

@@ -26,7 +26,12 @@ export async function seatUsage(
     countMembers(knex, workspace.id),
     pending.count<{ count: string }>('* as count').first(),
   ]);
-  return { plan: workspace.plan, limit: seatLimit(workspace.plan), members, pendingInvitations: Number(pendingRow?.count ?? 0) };
+  return {
+    plan: workspace.plan,
+    limit: seatLimit(workspace.plan),
+    members,
+    pendingInvitations: Number(pendingRow?.count ?? 0),
+  };
 }
 
 /**
@@ -45,6 +50,11 @@ export function assertSeatAvailable(usage: SeatUsage, for_: 'invitation' | 'acce
     402,
     'Seat limit reached',
     `The ${planTitle(usage.plan)} plan has ${usage.limit} seats and ${counted} take them all; upgrade the plan or free a seat`,
-    { type: 'https://revflow.dev/problems/seat-limit', plan: usage.plan, seatLimit: usage.limit, seatsUsed: taken },
+    {
+      type: 'https://revflow.dev/problems/seat-limit',
+      plan: usage.plan,
+      seatLimit: usage.limit,
+      seatsUsed: taken,
+    },
   );
 }

@@ -33,7 +33,10 @@ export function workspaceRoutes({ knex }: ApiContext): AnyRoute[] {
     async handler({ principal }) {
       if (principal?.apiKey) {
         const row = await findWorkspace(knex, principal.apiKey.workspaceId);
-        return { status: 200, body: { items: row ? [workspaceSummaryView(row, principal.apiKey.role)] : [] } };
+        return {
+          status: 200,
+          body: { items: row ? [workspaceSummaryView(row, principal.apiKey.role)] : [] },
+        };
       }
       const rows = await workspacesOfUser(knex, requireUser(principal));
       return { status: 200, body: { items: rows.map((row) => workspaceSummaryView(row, row.role)) } };
@@ -75,7 +78,10 @@ export function workspaceRoutes({ knex }: ApiContext): AnyRoute[] {
     tags: ['workspaces'],
     auth: { workspaceRole: 'viewer' },
     params: workspaceParams,
-    responses: { 200: { description: 'The workspace', schema: workspaceSchema }, ...problemResponses(401, 404) },
+    responses: {
+      200: { description: 'The workspace', schema: workspaceSchema },
+      ...problemResponses(401, 404),
+    },
     async handler({ workspace }) {
       const scope = workspaceScope(workspace);
       const row = await findWorkspace(knex, scope.id);
@@ -93,7 +99,10 @@ export function workspaceRoutes({ knex }: ApiContext): AnyRoute[] {
     auth: { workspaceRole: 'admin' },
     params: workspaceParams,
     body: z.object({ name: workspaceNameSchema }),
-    responses: { 200: { description: 'The renamed workspace', schema: workspaceSchema }, ...problemResponses(400, 401, 403, 404) },
+    responses: {
+      200: { description: 'The renamed workspace', schema: workspaceSchema },
+      ...problemResponses(400, 401, 403, 404),
+    },
     async handler({ req, body, principal, workspace }) {
       const scope = workspaceScope(workspace);
       const row = await knex.transaction(async (trx) => {

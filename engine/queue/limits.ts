@@ -21,7 +21,9 @@ export function limitsFromSettings(workflowId: string, settings: WorkflowSetting
   const limits: WorkflowLimits = {};
   if (settings.concurrency !== undefined) limits.concurrency = settings.concurrency;
   if (settings.rateLimit !== undefined) limits.rateLimit = settings.rateLimit;
-  return limits.concurrency === undefined && limits.rateLimit === undefined ? undefined : { key: workflowId, limits };
+  return limits.concurrency === undefined && limits.rateLimit === undefined
+    ? undefined
+    : { key: workflowId, limits };
 }
 
 /**
@@ -45,7 +47,8 @@ export class LocalLimits {
 
   begin(job: JobLimits, countsAsStart: boolean, now: number): void {
     this.running.set(job.key, (this.running.get(job.key) ?? 0) + 1);
-    if (job.limits.rateLimit && countsAsStart) this.window(job.key, job.limits.rateLimit.perMs, now).push(now);
+    if (job.limits.rateLimit && countsAsStart)
+      this.window(job.key, job.limits.rateLimit.perMs, now).push(now);
   }
 
   end(job: JobLimits): void {

@@ -1,7 +1,12 @@
 import { Queue } from 'bullmq';
 import type { Runtime, RuntimeLogger } from '../runtime.js';
 import { catchUpMissedTicks } from '../schedule/fire.js';
-import { fingerprintOf, type ScheduledTrigger, type Scheduler, type ScheduleSource } from '../schedule/source.js';
+import {
+  fingerprintOf,
+  type ScheduledTrigger,
+  type Scheduler,
+  type ScheduleSource,
+} from '../schedule/source.js';
 import { connectionOf, prefixOf, TICK_JOB, ticksQueueName, type QueueTopology } from './names.js';
 import { cronRepeatStrategy, repeatOf, schedulerIdOf, type TickJobData } from './schedule-jobs.js';
 
@@ -42,7 +47,10 @@ export class QueueScheduler implements Scheduler {
     const triggers = await this.refreshNow();
     await catchUpMissedTicks(this.options.runtime, this.options.source, triggers, this.logger);
     this.syncTimer = setInterval(
-      () => void this.refresh().catch((error: unknown) => this.logger.error({ err: error }, 'schedule sync failed')),
+      () =>
+        void this.refresh().catch((error: unknown) =>
+          this.logger.error({ err: error }, 'schedule sync failed'),
+        ),
       this.options.syncIntervalMs ?? 60_000,
     );
     this.syncTimer.unref();
@@ -88,7 +96,13 @@ export class QueueScheduler implements Scheduler {
       await this.queue.upsertJobScheduler(id, repeatOf(trigger.config), {
         name: TICK_JOB,
         data: { trigger, fingerprint },
-        opts: { removeOnComplete: true, removeOnFail: { count: 100 } },
+        // A tick that failed (the database was away) is tried again; its run id keeps it one run.
+        opts: {
+          removeOnComplete: true,
+          removeOnFail: { count: 100 },
+          attempts: 3,
+          backoff: { type: 'exponential', delay: 1_000 },
+        },
       });
       this.logger.info({ workflowId: trigger.workflowId, nodeId: trigger.nodeId }, 'schedule registered');
     }

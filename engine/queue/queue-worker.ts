@@ -65,7 +65,11 @@ export class QueueWorker {
     });
     this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
     this.worker.on('failed', (job, error) => {
-      if (job) this.logger.error({ err: error, runId: job.data.runId, attempts: job.attemptsMade }, 'run job failed');
+      if (job)
+        this.logger.error(
+          { err: error, runId: job.data.runId, attempts: job.attemptsMade },
+          'run job failed',
+        );
     });
     await this.worker.waitUntilReady();
   }
@@ -112,9 +116,13 @@ export class QueueWorker {
       lease = admission.lease;
     }
     try {
-      await this.options.runtime.runJob(dispatched);
+      const run = await this.options.runtime.runJob(dispatched);
+      // A second delivery (a stalled job come back, a sweep): whoever holds the run finishes it.
+      if (!run) this.logger.info({ runId: data.runId }, 'run not taken: held by a live executor or over');
     } finally {
-      await lease?.release().catch((error: unknown) => this.logger.warn({ err: error }, 'releasing a workflow lease failed'));
+      await lease
+        ?.release()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'releasing a workflow lease failed'));
     }
   }
 }

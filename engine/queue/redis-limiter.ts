@@ -101,9 +101,12 @@ export class RedisLimiter {
     if (!held) return { release: () => Promise.resolve() };
     const redis = this.options.redis;
     const ttl = this.options.leaseMs;
-    const renewal = setInterval(() => {
-      redis.eval(RENEW, 1, key, member, ttl).catch((error: unknown) => this.options.onError?.(error));
-    }, Math.max(100, Math.floor(ttl / 3)));
+    const renewal = setInterval(
+      () => {
+        redis.eval(RENEW, 1, key, member, ttl).catch((error: unknown) => this.options.onError?.(error));
+      },
+      Math.max(100, Math.floor(ttl / 3)),
+    );
     renewal.unref();
     let released: Promise<void> | undefined;
     return {

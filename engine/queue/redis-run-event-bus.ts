@@ -58,7 +58,10 @@ export class RedisRunEventBus implements RunEventBus {
         this.onError(error);
       }
     });
-    const channels = [handlers.event ? this.eventsChannel : undefined, handlers.cancel ? this.cancelChannel : undefined];
+    const channels = [
+      handlers.event ? this.eventsChannel : undefined,
+      handlers.cancel ? this.cancelChannel : undefined,
+    ];
     await subscriber.subscribe(...channels.filter((channel): channel is string => channel !== undefined));
   }
 

@@ -28,12 +28,19 @@ const MAX_EVENT_BYTES = 256 * 1024;
 export function encodeRunEvent(event: RunEvent): string {
   const text = JSON.stringify(event);
   if (text.length <= MAX_EVENT_BYTES) return text;
-  if (event.type === 'step') return JSON.stringify({ ...event, step: { ...event.step, input: null, output: null, logs: [] } });
+  if (event.type === 'step')
+    return JSON.stringify({ ...event, step: { ...event.step, input: null, output: null, logs: [] } });
   return JSON.stringify({ ...event, run: { ...event.run, input: null, output: null } });
 }
 
 export function decodeRunEvent(text: string): RunEvent | undefined {
-  const value = JSON.parse(text) as { type?: string; runId?: string; workspaceId?: string; run?: Json; step?: Json };
+  const value = JSON.parse(text) as {
+    type?: string;
+    runId?: string;
+    workspaceId?: string;
+    run?: Json;
+    step?: Json;
+  };
   if (typeof value.runId !== 'string' || typeof value.workspaceId !== 'string') return undefined;
   if (value.type === 'run' && isObject(value.run)) {
     return { type: 'run', runId: value.runId, workspaceId: value.workspaceId, run: reviveRun(value.run) };

@@ -18,7 +18,9 @@ export function schedulerIdOf(trigger: Pick<ScheduledTrigger, 'workflowId' | 'no
  * (and on the time zone rules); BullMQ calls this wherever it schedules the next iteration.
  */
 export const cronRepeatStrategy: RepeatStrategy = (millis: number, opts: RepeatOptions) =>
-  opts.pattern === undefined ? undefined : nextTick({ cron: opts.pattern, timezone: opts.tz, missedTickPolicy: 'skip' }, millis);
+  opts.pattern === undefined
+    ? undefined
+    : nextTick({ cron: opts.pattern, timezone: opts.tz, missedTickPolicy: 'skip' }, millis);
 
 export function repeatOf(spec: ScheduleSpec, now = Date.now()): Omit<RepeatOptions, 'key'> {
   if (spec.everyMinutes !== undefined) {

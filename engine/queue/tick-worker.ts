@@ -54,7 +54,10 @@ export class TickWorker {
     const missedAfterMs = this.options.missedAfterMs ?? DEFAULT_MISSED_AFTER_MS;
     const tick = tickToFire(trigger.config, tickMs, Date.now(), missedAfterMs);
     if (tick === undefined) {
-      this.logger.warn({ workflowId: trigger.workflowId, nodeId: trigger.nodeId, tick: tickMs }, 'skipped a missed schedule tick');
+      this.logger.warn(
+        { workflowId: trigger.workflowId, nodeId: trigger.nodeId, tick: tickMs },
+        'skipped a missed schedule tick',
+      );
       return;
     }
     const result = await fireTick(this.options.runtime, trigger, tick);

@@ -35,5 +35,14 @@ export function crossingError(error: unknown, context: CrossingContext): Sandbox
   if (/timed out/i.test(message)) {
     return new SandboxError('timeout', `Script execution timed out after ${context.timeoutMs}ms`);
   }
-  return new SandboxError('runtime', message);
+  // E.g. a rejection nobody handled, which isolated-vm reports after the call (as Node would).
+  const name = error instanceof Error ? error.name : 'Error';
+  return new SandboxError('runtime', name === 'Error' ? message : `${name}: ${message}`, userLineIn(error));
+}
+
+/** The line in the user's text from a stack copied out of the isolate (see compile.ts). */
+function userLineIn(error: unknown): number | undefined {
+  const stack = error instanceof Error ? error.stack : undefined;
+  const match = stack === undefined ? null : /\b(?:code|expr)-\d+\.js:(\d+):\d+/.exec(stack);
+  return match?.[1] === undefined ? undefined : Math.max(1, Number(match[1]) - 1);
 }

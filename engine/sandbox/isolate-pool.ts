@@ -41,7 +41,9 @@ export class IsolatePool {
       warm = new WarmIsolate(workspaceId, memoryMb, this.options.compileCacheSize);
       group.push(warm);
     } else {
-      warm = group.reduce((least, candidate) => (candidate.openSessions < least.openSessions ? candidate : least));
+      warm = group.reduce((least, candidate) =>
+        candidate.openSessions < least.openSessions ? candidate : least,
+      );
     }
     this.groups.set(key, group);
     warm.openSessions += 1;
@@ -58,7 +60,12 @@ export class IsolatePool {
   info(): IsolateInfo[] {
     return [...this.recency]
       .filter((warm) => warm.alive)
-      .map(({ serial, workspaceId, memoryMb, openSessions }) => ({ serial, workspaceId, memoryMb, openSessions }));
+      .map(({ serial, workspaceId, memoryMb, openSessions }) => ({
+        serial,
+        workspaceId,
+        memoryMb,
+        openSessions,
+      }));
   }
 
   dispose(): void {

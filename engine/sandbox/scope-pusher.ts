@@ -93,11 +93,18 @@ export class ScopePusher {
     const inputBlob = previous !== undefined && previous.value === input ? previous.blob : blobOf(input);
     if (previous !== undefined && previous.blob !== inputBlob && !this.pinned.has(previous.blob)) {
       (header.d ??= []).push(previous.blob);
-      if (typeof previous.value === 'object' && previous.value !== null) this.blobsByObject.delete(previous.value);
+      if (typeof previous.value === 'object' && previous.value !== null)
+        this.blobsByObject.delete(previous.value);
     }
     this.input = { value: input, blob: inputBlob };
 
-    const empty = header.r === undefined && header.c === undefined && header.d === undefined && header.b === undefined && header.s === undefined && header.n === undefined;
+    const empty =
+      header.r === undefined &&
+      header.c === undefined &&
+      header.d === undefined &&
+      header.b === undefined &&
+      header.s === undefined &&
+      header.n === undefined;
     return { header: empty ? '' : JSON.stringify(header), inputBlob, texts };
   }
 

@@ -39,7 +39,12 @@ export class IsolateSession implements SandboxSession {
       ids.push(warm.compile('expression', source, timeoutMs));
     }
     const push = this.pusher.prepare(scope, scope.input);
-    const raw = this.cross(warm, 'evaluate', [this.runKey, push.header, push.inputBlob, ids.join(','), ...push.texts], timeoutMs);
+    const raw = this.cross(
+      warm,
+      'evaluate',
+      [this.runKey, push.header, push.inputBlob, ids.join(','), ...push.texts],
+      timeoutMs,
+    );
     if (raw.startsWith(ERROR_MARK)) throw decodeError(raw);
     return JSON.parse(raw) as Json[];
   }
@@ -59,7 +64,12 @@ export class IsolateSession implements SandboxSession {
     const id = warm.compile(codeModeOf(source), source, timeoutMs);
     const push = this.pusher.prepare(scope, input);
     const started = performance.now();
-    let raw = this.cross(warm, 'runCode', [this.runKey, push.header, push.inputBlob, id, ...push.texts], timeoutMs);
+    let raw = this.cross(
+      warm,
+      'runCode',
+      [this.runKey, push.header, push.inputBlob, id, ...push.texts],
+      timeoutMs,
+    );
     if (raw === PENDING) {
       // The promise settled (or never will) in the microtask checkpoint that ended the call.
       const left = Math.max(1, Math.ceil(timeoutMs - (performance.now() - started)));
@@ -96,7 +106,12 @@ export class IsolateSession implements SandboxSession {
     return this.warm;
   }
 
-  private cross(warm: WarmIsolate, entry: 'evaluate' | 'runCode' | 'collect', args: (string | number)[], timeoutMs: number): string {
+  private cross(
+    warm: WarmIsolate,
+    entry: 'evaluate' | 'runCode' | 'collect',
+    args: (string | number)[],
+    timeoutMs: number,
+  ): string {
     try {
       return warm.call(entry, args, timeoutMs);
     } catch (error) {

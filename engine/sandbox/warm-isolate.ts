@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { wrapperFor, syntaxErrorFrom, type CompileMode } from './compile.js';
 import { crossingError } from './errors.js';
@@ -61,7 +62,7 @@ export class WarmIsolate {
 
   /** Compiles user text once per (isolate, mode, text); returns the function's id. */
   compile(mode: CompileMode, source: string, timeoutMs: number): number {
-    const key = `${mode}\u0000${source}`;
+    const key = cacheKey(mode, source);
     let result = this.compiled.get(key);
     if (result === undefined) {
       result = this.compileFresh(mode, source, timeoutMs);
@@ -73,7 +74,9 @@ export class WarmIsolate {
 
   /** One crossing into the runtime. Returns the runtime's encoded answer. */
   call(entry: EntryPoint, args: readonly (string | number)[], timeoutMs: number): string {
-    return this.guarded(timeoutMs, () => this.runtime[entry].applySync(undefined, args as never[], { timeout: timeoutMs })) as string;
+    return this.guarded(timeoutMs, () =>
+      this.runtime[entry].applySync(undefined, args as never[], { timeout: timeoutMs }),
+    ) as string;
   }
 
   dropRun(runKey: number): void {
@@ -101,11 +104,18 @@ export class WarmIsolate {
     }
     try {
       return this.guarded(timeoutMs, () => {
-        const problem = this.runtime.validate.applySync(undefined, [mode, source] as never[], { timeout: timeoutMs });
-        if (problem !== '') return { error: new SandboxError('syntax', String(problem)) };
-        const fn = script.runSync(this.context, { reference: true, timeout: timeoutMs }) as ivm.Reference<unknown>;
+        const problem = this.runtime.validate.applySync(undefined, [mode, source] as never[], {
+          timeout: timeoutMs,
+        }) as string;
+        if (problem !== '') return { error: new SandboxError('syntax', problem) };
+        const fn = script.runSync(this.context, {
+          reference: true,
+          timeout: timeoutMs,
+        }) as ivm.Reference<unknown>;
         try {
-          const id = this.runtime.register.applySync(undefined, [fn.derefInto(), filename] as never[], { timeout: timeoutMs });
+          const id = this.runtime.register.applySync(undefined, [fn.derefInto(), filename] as never[], {
+            timeout: timeoutMs,
+          });
           return { id: Number(id) };
         } finally {
           fn.release();
@@ -120,8 +130,20 @@ export class WarmIsolate {
     try {
       return crossing();
     } catch (error) {
-      throw crossingError(error, this.crossingContext(timeoutMs));
+      const mapped = crossingError(error, this.crossingContext(timeoutMs));
+      if (mapped.kind === 'timeout') this.disposeIfOverLimit();
+      throw mapped;
     }
+  }
+
+  /**
+   * A call stopped by its timeout may leave the heap over the limit; the next innocent call
+   * would then be the one to die of it. Start that workspace afresh instead.
+   */
+  private disposeIfOverLimit(): void {
+    if (!this.alive) return;
+    const heap = this.isolate.getHeapStatisticsSync();
+    if (heap.used_heap_size > this.memoryMb * 1024 * 1024 * 0.9) this.dispose();
   }
 
   private crossingContext(timeoutMs: number) {
@@ -142,11 +164,27 @@ export class WarmIsolate {
     }
   }
 
-  private entryPoints(api: ivm.Reference<Record<RuntimeFunction, unknown>>): Record<RuntimeFunction, FunctionRef> {
-    const names: RuntimeFunction[] = ['validate', 'register', 'forget', 'dropRun', 'evaluate', 'runCode', 'collect'];
+  private entryPoints(
+    api: ivm.Reference<Record<RuntimeFunction, unknown>>,
+  ): Record<RuntimeFunction, FunctionRef> {
+    const names: RuntimeFunction[] = [
+      'validate',
+      'register',
+      'forget',
+      'dropRun',
+      'evaluate',
+      'runCode',
+      'collect',
+    ];
     const refs = {} as Record<RuntimeFunction, FunctionRef>;
     for (const name of names) refs[name] = api.getSync(name, { reference: true }) as unknown as FunctionRef;
     api.release();
     return refs;
   }
+}
+
+/** Long texts are keyed by their hash, so the cache's keys stay small whatever users send. */
+function cacheKey(mode: CompileMode, source: string): string {
+  if (source.length <= 4096) return `${mode}:${source}`;
+  return `${mode}#${createHash('sha256').update(source).digest('base64')}`;
 }

@@ -33,7 +33,10 @@ export class EmbeddedScheduler implements Scheduler {
   async start(): Promise<void> {
     const triggers = await this.sync();
     await catchUpMissedTicks(this.options.runtime, this.options.source, triggers, this.logger);
-    this.syncTimer = setInterval(() => void this.refresh().catch(() => undefined), this.options.syncIntervalMs ?? 60_000);
+    this.syncTimer = setInterval(
+      () => void this.refresh().catch(() => undefined),
+      this.options.syncIntervalMs ?? 60_000,
+    );
     this.syncTimer.unref();
   }
 
@@ -83,15 +86,26 @@ export class EmbeddedScheduler implements Scheduler {
 
   private async fire(trigger: ScheduledTrigger, tickMs: number): Promise<void> {
     const now = new Date();
-    const tick = tickToFire(trigger.config, tickMs, now.getTime(), this.options.missedAfterMs ?? DEFAULT_MISSED_AFTER_MS);
+    const tick = tickToFire(
+      trigger.config,
+      tickMs,
+      now.getTime(),
+      this.options.missedAfterMs ?? DEFAULT_MISSED_AFTER_MS,
+    );
     if (tick === undefined) {
-      this.logger.warn({ workflowId: trigger.workflowId, nodeId: trigger.nodeId, tick: tickMs }, 'skipped a missed schedule tick');
+      this.logger.warn(
+        { workflowId: trigger.workflowId, nodeId: trigger.nodeId, tick: tickMs },
+        'skipped a missed schedule tick',
+      );
       return;
     }
     try {
       await fireTick(this.options.runtime, trigger, tick, now);
     } catch (error) {
-      this.logger.error({ err: error, workflowId: trigger.workflowId, nodeId: trigger.nodeId }, 'a schedule tick failed to start its run');
+      this.logger.error(
+        { err: error, workflowId: trigger.workflowId, nodeId: trigger.nodeId },
+        'a schedule tick failed to start its run',
+      );
     }
   }
 }

@@ -27,16 +27,30 @@ export interface FireResult {
  * time; when missed, nothing (`skip`) or the most recent tick (`runOnce`), so however many
  * ticks were missed, one catch-up run starts.
  */
-export function tickToFire(spec: ScheduleSpec, tickMs: number, nowMs: number, missedAfterMs: number): number | undefined {
+export function tickToFire(
+  spec: ScheduleSpec,
+  tickMs: number,
+  nowMs: number,
+  missedAfterMs: number,
+): number | undefined {
   if (nowMs - tickMs <= missedAfterMs) return tickMs;
   if (spec.missedTickPolicy === 'skip') return undefined;
   return previousTick(spec, nowMs) ?? tickMs;
 }
 
 /** Start the tick's run under its derived id; a second delivery of the tick starts nothing. */
-export async function fireTick(runtime: Runtime, trigger: ScheduledTrigger, tickMs: number, now = new Date()): Promise<FireResult> {
+export async function fireTick(
+  runtime: Runtime,
+  trigger: ScheduledTrigger,
+  tickMs: number,
+  now = new Date(),
+): Promise<FireResult> {
   const runId = tickRunId(trigger.workflowId, trigger.nodeId, tickMs);
-  const input: TickOutput = { scheduledAt: new Date(tickMs).toISOString(), firedAt: now.toISOString(), tick: tickMs };
+  const input: TickOutput = {
+    scheduledAt: new Date(tickMs).toISOString(),
+    firedAt: now.toISOString(),
+    tick: tickMs,
+  };
   try {
     await runtime.startRun({
       id: runId,
@@ -77,9 +91,15 @@ export async function catchUpMissedTicks(
       if (!last || previous === undefined || last.getTime() >= previous) continue;
       const result = await fireTick(runtime, trigger, previous, now);
       if (result.started) fired += 1;
-      logger.info({ workflowId: trigger.workflowId, nodeId: trigger.nodeId, tick: previous }, 'fired a missed schedule tick');
+      logger.info(
+        { workflowId: trigger.workflowId, nodeId: trigger.nodeId, tick: previous },
+        'fired a missed schedule tick',
+      );
     } catch (error) {
-      logger.error({ err: error, workflowId: trigger.workflowId }, 'catching up a missed schedule tick failed');
+      logger.error(
+        { err: error, workflowId: trigger.workflowId },
+        'catching up a missed schedule tick failed',
+      );
     }
   }
   return fired;

@@ -29,5 +29,11 @@ export interface Scheduler {
 /** What identifies a trigger's timing: a change of version or of config replaces its timer. */
 export function fingerprintOf(trigger: ScheduledTrigger): string {
   const { cron, timezone, everyMinutes, missedTickPolicy } = trigger.config;
-  return JSON.stringify([trigger.versionId, cron ?? null, timezone ?? null, everyMinutes ?? null, missedTickPolicy]);
+  return JSON.stringify([
+    trigger.versionId,
+    cron ?? null,
+    timezone ?? null,
+    everyMinutes ?? null,
+    missedTickPolicy,
+  ]);
 }

@@ -70,5 +70,7 @@ export function previousTick(spec: ScheduleSpec, atMs: number): number | undefin
   }
   if (spec.cron === undefined) return undefined;
   // previousRuns looks strictly before its reference; +1 ms makes a tick at atMs count.
-  return cronOf(spec.cron, spec.timezone).previousRuns(1, new Date(atMs + 1))[0]?.getTime();
+  return cronOf(spec.cron, spec.timezone)
+    .previousRuns(1, new Date(atMs + 1))[0]
+    ?.getTime();
 }

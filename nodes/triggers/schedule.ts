@@ -11,7 +11,12 @@ export const scheduleConfigSchema = z
       .max(200)
       .optional()
       .describe('Cron pattern: 5 fields, or 6 with seconds first (e.g. "0 9 * * 1-5")'),
-    timezone: z.string().min(1).max(100).optional().describe('IANA time zone of the cron pattern; default UTC'),
+    timezone: z
+      .string()
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('IANA time zone of the cron pattern; default UTC'),
     everyMinutes: z
       .number()
       .int()
@@ -36,7 +41,11 @@ export const scheduleConfigSchema = z
       const problem = timezoneProblem(config.timezone);
       if (problem) ctx.addIssue({ code: 'custom', path: ['timezone'], message: problem });
       else if (config.cron === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['timezone'], message: 'a time zone applies to a cron pattern only' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['timezone'],
+          message: 'a time zone applies to a cron pattern only',
+        });
       }
     }
   });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApi, type Api, type AppDeps } from '../../api/app.js';
+import type { Me, SignupResult } from '../../api/auth/routes.js';
 import { createLogger } from '../../api/http/logging.js';
 import { httpSettingsFromEnv, type HttpSettings, type RateLimitSettings } from '../../api/http/settings.js';
 import type { RuntimeBundle } from '../../api/runtime-factory.js';
@@ -12,15 +13,34 @@ import { freshDatabase, type TestDatabase } from '../setup/db.js';
  * 127.0.0.1 with a free port, and fetch-based clients that each keep their own cookies.
  */
 
-// Response bodies are JSON checked by assertions, not by the type system: loose on purpose.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type Json = any;
+/** An RFC 9457 problem as Revflow sends it, with the extension members tests look at. */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  invalidParams?: Array<{ name: string; reason: string }>;
+  reason?: string;
+  plan?: string;
+  seatLimit?: number;
+  seatsUsed?: number;
+  invitationId?: string;
+}
 
-export interface ApiResponse {
+export interface List<T> {
+  items: T[];
+}
+
+/**
+ * A response. `T` is what the test expects the JSON body to be (a problem by default); the
+ * server's answer is not checked against it — assertions do that.
+ */
+export interface ApiResponse<T = ProblemBody> {
   status: number;
   headers: Headers;
-  /** Parsed JSON (or problem+json); the text itself when the body is not JSON. */
-  body: Json;
+  /** Parsed JSON (or problem+json); null when the body is empty or not JSON (see `text`). */
+  body: T;
   text: string;
   /** Raw `Set-Cookie` lines of this response. */
   setCookies: string[];
@@ -43,7 +63,9 @@ export interface Account {
 let accountCounter = 0;
 
 /** A fresh, valid sign-up body: unique email, a password that passes the rules. */
-export function newAccountDetails(overrides: Partial<{ email: string; password: string; name: string }> = {}): {
+export function newAccountDetails(
+  overrides: Partial<{ email: string; password: string; name: string }> = {},
+): {
   email: string;
   password: string;
   name: string;
@@ -62,7 +84,10 @@ export class ApiClient {
 
   constructor(
     readonly baseUrl: string,
-    private readonly defaults: { csrf: boolean; headers: Record<string, string> } = { csrf: true, headers: {} },
+    private readonly defaults: { csrf: boolean; headers: Record<string, string> } = {
+      csrf: true,
+      headers: {},
+    },
   ) {}
 
   /** The session cookie's value, if this client holds one. */
@@ -75,11 +100,17 @@ export class ApiClient {
     this.cookies.clear();
   }
 
-  async request(method: string, path: string, body?: unknown, options: RequestOptions = {}): Promise<ApiResponse> {
+  async request<T = ProblemBody>(
+    method: string,
+    path: string,
+    body?: unknown,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json', ...this.defaults.headers };
     // What the canvas sends with every unsafe request (see api/auth/csrf.ts).
     if (this.defaults.csrf) headers['x-revflow-csrf'] = '1';
-    if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+    if (this.cookies.size > 0)
+      headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     let payload: string | undefined = options.rawBody;
     if (payload === undefined && body !== undefined) payload = JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = 'application/json';
@@ -88,37 +119,43 @@ export class ApiClient {
     const setCookies = response.headers.getSetCookie();
     this.remember(setCookies);
     const text = await response.text();
-    let parsed: Json = text;
-    if (/json/.test(response.headers.get('content-type') ?? '') && text !== '') parsed = JSON.parse(text) as Json;
+    const json = /json/.test(response.headers.get('content-type') ?? '') && text !== '';
+    const parsed = (json ? JSON.parse(text) : null) as T;
     return { status: response.status, headers: response.headers, body: parsed, text, setCookies };
   }
 
-  get(path: string, options?: RequestOptions): Promise<ApiResponse> {
-    return this.request('GET', path, undefined, options);
+  get<T = ProblemBody>(path: string, options?: RequestOptions): Promise<ApiResponse<T>> {
+    return this.request<T>('GET', path, undefined, options);
   }
-  post(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> {
-    return this.request('POST', path, body, options);
+  post<T = ProblemBody>(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>> {
+    return this.request<T>('POST', path, body, options);
   }
-  patch(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> {
-    return this.request('PATCH', path, body, options);
+  patch<T = ProblemBody>(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>> {
+    return this.request<T>('PATCH', path, body, options);
   }
-  put(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse> {
-    return this.request('PUT', path, body, options);
+  put<T = ProblemBody>(path: string, body?: unknown, options?: RequestOptions): Promise<ApiResponse<T>> {
+    return this.request<T>('PUT', path, body, options);
   }
-  delete(path: string, options?: RequestOptions): Promise<ApiResponse> {
-    return this.request('DELETE', path, undefined, options);
+  delete<T = ProblemBody>(path: string, options?: RequestOptions): Promise<ApiResponse<T>> {
+    return this.request<T>('DELETE', path, undefined, options);
   }
 
   /** Sign up (and stay logged in); fails the test when it does not answer 201. */
   async signup(overrides: Partial<{ email: string; password: string; name: string }> = {}): Promise<Account> {
     const details = newAccountDetails(overrides);
-    const response = await this.post('/api/v1/auth/signup', details);
+    const response = await this.post<SignupResult>('/api/v1/auth/signup', details);
     if (response.status !== 201) throw new Error(`signup answered ${response.status}: ${response.text}`);
-    return { ...details, email: response.body.user.email, userId: response.body.user.id, workspaceId: response.body.workspace.id };
+    return {
+      ...details,
+      email: response.body.user.email,
+      userId: response.body.user.id,
+      workspaceId: response.body.workspace.id,
+    };
   }
 
-  async login(email: string, password: string): Promise<ApiResponse> {
-    return this.post('/api/v1/auth/login', { email, password });
+  /** Log in; `T` is ProblemBody for a login expected to fail. */
+  async login<T = Me>(email: string, password: string): Promise<ApiResponse<T>> {
+    return this.post<T>('/api/v1/auth/login', { email, password });
   }
 
   private remember(setCookies: string[]): void {
@@ -153,7 +190,12 @@ export interface TestApi {
 
 export interface StartApiOptions {
   settings?: Partial<Omit<HttpSettings, 'rateLimits'>> & { rateLimits?: Partial<RateLimitSettings> };
-  /** The engine; default: none (touching it throws), which the account routes never do. */
+  /**
+   * `engine: true` runs a real embedded engine (in-process runs, the schedule sync) on the test
+   * database; `bundle` passes one made elsewhere. Default: none — touching it throws, which
+   * the account routes never do, and the isolate sandbox is not even loaded.
+   */
+  engine?: boolean;
   bundle?: RuntimeBundle;
   routes?: AppDeps['routes'];
   /** Default: silent (REVFLOW_TEST_LOG_LEVEL to see logs). */
@@ -165,9 +207,30 @@ function noEngine(): RuntimeBundle {
   return new Proxy({} as RuntimeBundle, {
     get(_target, property) {
       if (property === 'then') return undefined;
-      throw new Error(`this test server has no engine (bundle.${String(property)}); pass startApi({ bundle })`);
+      throw new Error(
+        `this test server has no engine (bundle.${String(property)}); pass startApi({ bundle })`,
+      );
     },
   });
+}
+
+/** The engine as `npm start` runs it without REDIS_URL: runs execute in this process. */
+async function startEngine(db: TestDatabase, logger: Logger): Promise<RuntimeBundle> {
+  // Imported here so account-only suites never load isolated-vm.
+  const [{ createRuntime }, { loadConfig }] = await Promise.all([
+    import('../../api/runtime-factory.js'),
+    import('../../api/config.js'),
+  ]);
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, REDIS_URL: undefined });
+  const bundle = createRuntime(
+    config,
+    db.knex,
+    logger,
+    {},
+    { role: 'api', runtime: { sweepIntervalMs: 500 } },
+  );
+  await bundle.start();
+  return bundle;
 }
 
 export async function startApi(options: StartApiOptions = {}): Promise<TestApi> {
@@ -177,12 +240,21 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
     ...defaults,
     ...options.settings,
     // Generous by default so suites can sign up many people; rate-limit tests lower them.
-    rateLimits: { ...defaults.rateLimits, signupPerIp: 10_000, loginPerIp: 10_000, loginFailuresPerEmail: 10_000, ...options.settings?.rateLimits },
+    rateLimits: {
+      ...defaults.rateLimits,
+      signupPerIp: 10_000,
+      loginPerIp: 10_000,
+      loginFailuresPerEmail: 10_000,
+      ...options.settings?.rateLimits,
+    },
   };
+  const logger =
+    options.logger ?? createLogger((process.env.REVFLOW_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent');
+  const ownEngine = options.engine && !options.bundle ? await startEngine(db, logger) : undefined;
   const api = createApi({
     knex: db.knex,
-    bundle: options.bundle ?? noEngine(),
-    logger: options.logger ?? createLogger((process.env.REVFLOW_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent'),
+    bundle: options.bundle ?? ownEngine ?? noEngine(),
+    logger,
     settings,
     ...(options.routes ? { routes: options.routes } : {}),
   });
@@ -204,6 +276,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await ownEngine?.close();
       await db.drop();
     },
   };
@@ -233,10 +306,19 @@ export async function createTeam(server: TestApi): Promise<Team> {
     const client = server.client();
     return { client, account: await client.signup() };
   };
-  const [owner, admin, member, viewer, outsider] = await Promise.all([person(), person(), person(), person(), person()]);
+  const [owner, admin, member, viewer, outsider] = await Promise.all([
+    person(),
+    person(),
+    person(),
+    person(),
+    person(),
+  ]);
   const workspaceId = owner.account.workspaceId;
   // Enough seats for the team plus what tests add.
-  await server.db.knex('workspaces').where({ id: workspaceId }).update({ plan: 'professional', name: 'Team workspace' });
+  await server.db
+    .knex('workspaces')
+    .where({ id: workspaceId })
+    .update({ plan: 'professional', name: 'Team workspace' });
   await server.db.knex('memberships').insert(
     (['admin', 'member', 'viewer'] as const).map((role) => ({
       workspace_id: workspaceId,
@@ -244,6 +326,14 @@ export async function createTeam(server: TestApi): Promise<Team> {
       role,
     })),
   );
-  await server.db.knex('workspaces').where({ id: outsider.account.workspaceId }).update({ name: 'Outsider secret workspace' });
+  await server.db
+    .knex('workspaces')
+    .where({ id: outsider.account.workspaceId })
+    .update({ name: 'Outsider secret workspace' });
   return { workspaceId, owner, admin, member, viewer, outsider };
+}
+
+/** The field names a validation problem lists, sorted: `['body.email', 'body.role']`. */
+export function invalidFields(body: ProblemBody): string[] {
+  return (body.invalidParams ?? []).map((param) => param.name).sort();
 }

@@ -20,17 +20,23 @@ export async function startQueueApi(
     REVFLOW_STALE_EXECUTOR_MS: '2000',
     REVFLOW_LOG_LEVEL: 'silent',
   });
-  const bundle = createRuntime(config, db.knex, pino({ level: 'silent' }), {}, {
-    role: 'api',
-    nodeTypes,
-    queue: {
-      REVFLOW_QUEUE_NAME: options.queueName,
-      REVFLOW_WORKER_CONCURRENCY: 4,
-      REVFLOW_QUEUE_LOCK_MS: 3_000,
-      REVFLOW_SHUTDOWN_TIMEOUT_MS: 5_000,
+  const bundle = createRuntime(
+    config,
+    db.knex,
+    pino({ level: 'silent' }),
+    {},
+    {
+      role: 'api',
+      nodeTypes,
+      queue: {
+        REVFLOW_QUEUE_NAME: options.queueName,
+        REVFLOW_WORKER_CONCURRENCY: 4,
+        REVFLOW_QUEUE_LOCK_MS: 3_000,
+        REVFLOW_SHUTDOWN_TIMEOUT_MS: 5_000,
+      },
+      runtime: { sweepIntervalMs: 500, ...options.runtime },
     },
-    runtime: { sweepIntervalMs: 500, ...options.runtime },
-  });
+  );
   await bundle.start();
   return bundle;
 }

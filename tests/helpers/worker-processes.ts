@@ -28,23 +28,27 @@ export interface WorkerEnv {
  * (REVFLOW_TEST_NODES=1) and short failure-detection times. Resolves once it logged "worker ready".
  */
 export function startWorker(options: WorkerEnv): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--no-node-snapshot', '--import', 'tsx', 'api/main.ts', '--worker'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      DATABASE_URL: options.databaseUrl,
-      REDIS_URL: options.redisUrl,
-      REVFLOW_QUEUE_NAME: options.queueName,
-      REVFLOW_TEST_NODES: '1',
-      REVFLOW_LOG_LEVEL: 'info',
-      REVFLOW_STALE_EXECUTOR_MS: '2000',
-      REVFLOW_QUEUE_LOCK_MS: '3000',
-      REVFLOW_WORKER_CONCURRENCY: '4',
-      REVFLOW_SHUTDOWN_TIMEOUT_MS: '5000',
-      ...options.env,
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--no-node-snapshot', '--import', 'tsx', 'api/main.ts', '--worker'],
+    {
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        DATABASE_URL: options.databaseUrl,
+        REDIS_URL: options.redisUrl,
+        REVFLOW_QUEUE_NAME: options.queueName,
+        REVFLOW_TEST_NODES: '1',
+        REVFLOW_LOG_LEVEL: 'info',
+        REVFLOW_STALE_EXECUTOR_MS: '2000',
+        REVFLOW_QUEUE_LOCK_MS: '3000',
+        REVFLOW_WORKER_CONCURRENCY: '4',
+        REVFLOW_SHUTDOWN_TIMEOUT_MS: '5000',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const logs: string[] = [];
   const remember = (line: string): void => {
     logs.push(line);
@@ -69,7 +73,14 @@ export function startWorker(options: WorkerEnv): Promise<WorkerProcess> {
       const entry = parse(line);
       if (entry?.msg === 'worker ready' && typeof entry.executorId === 'string') {
         clearTimeout(timer);
-        resolve({ pid: child.pid!, executorId: entry.executorId, logs, exited, kill: (signal) => child.kill(signal), stop });
+        resolve({
+          pid: child.pid!,
+          executorId: entry.executorId,
+          logs,
+          exited,
+          kill: (signal) => child.kill(signal),
+          stop,
+        });
       }
     });
     void exited.then((code) => {

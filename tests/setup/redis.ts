@@ -23,17 +23,30 @@ export async function startRedisServer(): Promise<RedisServer> {
   const port = await findFreePort();
   const child = spawn(
     REDIS_SERVER,
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+      '--loglevel',
+      'warning',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
+  child.stdout.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4_000)));
   try {
     await waitUntilListening(child, port);
   } catch (error) {
     child.kill('SIGKILL');
-    throw new Error(`redis-server did not start: ${(error as Error).message}\n${output}`);
+    throw new Error(`redis-server did not start: ${(error as Error).message}\n${output}`, { cause: error });
   }
   return {
     url: `redis://127.0.0.1:${port}`,

@@ -12,6 +12,7 @@
 //      doubles in one step), `'ab'.repeat(2 ** 27).split('')`.
 // So the builtins that let a length or a count drive such a loop or allocation are wrapped
 // to refuse sizes the isolate could not hold anyway. Sizes come from the memory limit.
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the script's value is this function; the host calls it
 (function installGuards(configText) {
   'use strict';
 
@@ -104,34 +105,65 @@
   // Every Array.prototype method that walks `length` (the rest are O(1) or iterators,
   // which are driven by interruptible code).
   const walking = [
-    'concat', 'copyWithin', 'every', 'fill', 'filter', 'find', 'findIndex', 'findLast', 'findLastIndex',
-    'forEach', 'includes', 'indexOf', 'join', 'lastIndexOf', 'map', 'reduce', 'reduceRight', 'reverse',
-    'shift', 'slice', 'some', 'sort', 'splice', 'toLocaleString', 'toReversed', 'toSorted', 'toSpliced',
-    'unshift', 'with',
+    'concat',
+    'copyWithin',
+    'every',
+    'fill',
+    'filter',
+    'find',
+    'findIndex',
+    'findLast',
+    'findLastIndex',
+    'forEach',
+    'includes',
+    'indexOf',
+    'join',
+    'lastIndexOf',
+    'map',
+    'reduce',
+    'reduceRight',
+    'reverse',
+    'shift',
+    'slice',
+    'some',
+    'sort',
+    'splice',
+    'toLocaleString',
+    'toReversed',
+    'toSorted',
+    'toSpliced',
+    'unshift',
+    'with',
   ];
   for (const name of walking) {
     if (typeof Array.prototype[name] !== 'function') continue;
-    wrap(Array.prototype, name, (original) => ({
-      [name](...args) {
-        const receiver = boundedReceiver(this, 'Array.prototype.' + name);
-        if (name === 'concat') {
-          let total = receiver === null || receiver === undefined ? 0 : toLength(receiver.length);
-          for (let i = 0; i < args.length; i++) {
-            const arg = args[i];
-            if (typeof arg === 'object' && arg !== null && (isArray(arg) || arg[spreadableSymbol])) {
-              args[i] = boundedReceiver(arg, 'Array.prototype.concat argument');
-              total += toLength(args[i].length);
-            } else {
-              total += 1;
+    wrap(
+      Array.prototype,
+      name,
+      (original) =>
+        ({
+          [name](...args) {
+            const receiver = boundedReceiver(this, 'Array.prototype.' + name);
+            if (name === 'concat') {
+              let total = receiver === null || receiver === undefined ? 0 : toLength(receiver.length);
+              for (let i = 0; i < args.length; i++) {
+                const arg = args[i];
+                if (typeof arg === 'object' && arg !== null && (isArray(arg) || arg[spreadableSymbol])) {
+                  args[i] = boundedReceiver(arg, 'Array.prototype.concat argument');
+                  total += toLength(args[i].length);
+                } else {
+                  total += 1;
+                }
+                if (total > maxElements)
+                  throw tooLarge('Array.prototype.concat result length', total, maxElements);
+              }
             }
-            if (total > maxElements) throw tooLarge('Array.prototype.concat result length', total, maxElements);
-          }
-        }
-        const result = apply(original, receiver, args);
-        // fill, reverse, sort and copyWithin return their receiver: give back the caller's.
-        return result === receiver && receiver !== this ? ObjectCtor(this) : result;
-      },
-    })[name]);
+            const result = apply(original, receiver, args);
+            // fill, reverse, sort and copyWithin return their receiver: give back the caller's.
+            return result === receiver && receiver !== this ? ObjectCtor(this) : result;
+          },
+        })[name],
+    );
   }
 
   // flat/flatMap recurse into nested arrays the builtin reads natively; a JS version keeps
@@ -145,54 +177,84 @@
       if (mapper !== undefined) item = apply(mapper, thisArg, [item, i, source]);
       if (depth > 0 && isArray(item)) flattenInto(out, item, depth - 1, undefined, undefined);
       else {
-        if (out.length >= maxElements) throw tooLarge('Array.prototype.flat result length', out.length + 1, maxElements);
+        if (out.length >= maxElements)
+          throw tooLarge('Array.prototype.flat result length', out.length + 1, maxElements);
         out[out.length] = item;
       }
     }
     return out;
   }
-  wrap(Array.prototype, 'flat', () => ({
-    flat(depth) {
-      if (this === null || this === undefined) throw new TypeErrorCtor('Array.prototype.flat called on null or undefined');
-      const d = depth === undefined ? 1 : +depth;
-      return flattenInto([], ObjectCtor(this), d > 0 ? MathFloor(d) : 0, undefined, undefined);
-    },
-  }).flat);
-  wrap(Array.prototype, 'flatMap', () => ({
-    flatMap(mapper, thisArg) {
-      if (this === null || this === undefined) throw new TypeErrorCtor('Array.prototype.flatMap called on null or undefined');
-      if (typeof mapper !== 'function') throw new TypeErrorCtor('flatMap mapper is not a function');
-      return flattenInto([], ObjectCtor(this), 1, mapper, thisArg);
-    },
-  }).flatMap);
+  wrap(
+    Array.prototype,
+    'flat',
+    () =>
+      ({
+        flat(depth) {
+          if (this === null || this === undefined)
+            throw new TypeErrorCtor('Array.prototype.flat called on null or undefined');
+          const d = depth === undefined ? 1 : +depth;
+          return flattenInto([], ObjectCtor(this), d > 0 ? MathFloor(d) : 0, undefined, undefined);
+        },
+      }).flat,
+  );
+  wrap(
+    Array.prototype,
+    'flatMap',
+    () =>
+      ({
+        flatMap(mapper, thisArg) {
+          if (this === null || this === undefined)
+            throw new TypeErrorCtor('Array.prototype.flatMap called on null or undefined');
+          if (typeof mapper !== 'function') throw new TypeErrorCtor('flatMap mapper is not a function');
+          return flattenInto([], ObjectCtor(this), 1, mapper, thisArg);
+        },
+      }).flatMap,
+  );
 
-  wrap(Array, 'from', (original) => ({
-    from(items, ...rest) {
-      if (items !== null && items !== undefined) {
-        const iterable = items[iteratorSymbol];
-        if (iterable === undefined || iterable === null || isGenuineArray(items)) {
-          items = boundedReceiver(items, 'Array.from');
-        }
-      }
-      return apply(original, this, [items, ...rest]);
-    },
-  }).from);
+  wrap(
+    Array,
+    'from',
+    (original) =>
+      ({
+        from(items, ...rest) {
+          if (items !== null && items !== undefined) {
+            const iterable = items[iteratorSymbol];
+            if (iterable === undefined || iterable === null || isGenuineArray(items)) {
+              items = boundedReceiver(items, 'Array.from');
+            }
+          }
+          return apply(original, this, [items, ...rest]);
+        },
+      }).from,
+  );
 
   // ---- collections -------------------------------------------------------------------
-  wrap(Map.prototype, 'set', (original) => ({
-    set(key, value) {
-      const size = apply(mapSize, this, []);
-      if (size >= maxCollectionSize && !apply(mapHas, this, [key])) throw tooLarge('Map size', size + 1, maxCollectionSize);
-      return apply(original, this, [key, value]);
-    },
-  }).set);
-  wrap(Set.prototype, 'add', (original) => ({
-    add(value) {
-      const size = apply(setSize, this, []);
-      if (size >= maxCollectionSize && !apply(setHas, this, [value])) throw tooLarge('Set size', size + 1, maxCollectionSize);
-      return apply(original, this, [value]);
-    },
-  }).add);
+  wrap(
+    Map.prototype,
+    'set',
+    (original) =>
+      ({
+        set(key, value) {
+          const size = apply(mapSize, this, []);
+          if (size >= maxCollectionSize && !apply(mapHas, this, [key]))
+            throw tooLarge('Map size', size + 1, maxCollectionSize);
+          return apply(original, this, [key, value]);
+        },
+      }).set,
+  );
+  wrap(
+    Set.prototype,
+    'add',
+    (original) =>
+      ({
+        add(value) {
+          const size = apply(setSize, this, []);
+          if (size >= maxCollectionSize && !apply(setHas, this, [value]))
+            throw tooLarge('Set size', size + 1, maxCollectionSize);
+          return apply(original, this, [value]);
+        },
+      }).add,
+  );
 
   // ---- strings -----------------------------------------------------------------------
   // split builds its whole result natively; cap it through its own `limit` argument.
@@ -205,26 +267,212 @@
     };
   }
   wrap(String.prototype, 'split', (original) => ({ split: boundedSplit(original) }).split);
-  wrap(RegExp.prototype, Symbol.split, (original) => ({ [Symbol.split]: boundedSplit(original) })[Symbol.split]);
+  wrap(
+    RegExp.prototype,
+    Symbol.split,
+    (original) => ({ [Symbol.split]: boundedSplit(original) })[Symbol.split],
+  );
 
   // A global match collects every match natively; on a long enough text that is one huge
   // array. Bound the text (matches never outnumber characters + 1).
   function boundedGlobalMatch(original, what) {
     return function (text, ...rest) {
       const string = `${text}`;
-      if (string.length > maxElements && this.global) throw tooLarge(what + ' on a text of length', string.length, maxElements);
+      if (string.length > maxElements && this.global)
+        throw tooLarge(what + ' on a text of length', string.length, maxElements);
       return apply(original, this, [string, ...rest]);
     };
   }
-  wrap(RegExp.prototype, Symbol.match, (o) => ({ [Symbol.match]: boundedGlobalMatch(o, 'global match') })[Symbol.match]);
-  wrap(RegExp.prototype, Symbol.replace, (o) => ({ [Symbol.replace]: boundedGlobalMatch(o, 'global replace') })[Symbol.replace]);
+  wrap(
+    RegExp.prototype,
+    Symbol.match,
+    (o) => ({ [Symbol.match]: boundedGlobalMatch(o, 'global match') })[Symbol.match],
+  );
+  wrap(
+    RegExp.prototype,
+    Symbol.replace,
+    (o) => ({ [Symbol.replace]: boundedGlobalMatch(o, 'global replace') })[Symbol.replace],
+  );
+
+  wrap(
+    String.prototype,
+    'replaceAll',
+    (original) =>
+      ({
+        replaceAll(search, replacement) {
+          // A regexp goes through its Symbol.replace (guarded above); a plain string is native.
+          if ((typeof search !== 'object' && typeof search !== 'function') || search === null) {
+            const string = `${this}`;
+            if (string.length > maxElements)
+              throw tooLarge('replaceAll on a text of length', string.length, maxElements);
+          }
+          return apply(original, this, [search, replacement]);
+        },
+      }).replaceAll,
+  );
+
+  wrap(
+    String,
+    'raw',
+    (original) =>
+      ({
+        raw(template, ...substitutions) {
+          if (template !== null && template !== undefined) {
+            const raw = template.raw;
+            if (raw !== null && raw !== undefined) template = { raw: boundedReceiver(raw, 'String.raw') };
+          }
+          return apply(original, this, [template, ...substitutions]);
+        },
+      }).raw,
+  );
+
+  // ---- argument lists ----------------------------------------------------------------
+  // apply/construct copy an array-like into an argument list natively. More arguments than
+  // this overflow the stack anyway, so the cap rejects nothing that could have worked.
+  const maxArguments = 2 ** 17;
+  function boundedArguments(list, what) {
+    if (list === null || list === undefined || (typeof list !== 'object' && typeof list !== 'function'))
+      return list;
+    const length = toLength(list.length);
+    if (length > maxArguments) throw tooLarge(what + ' argument count', length, maxArguments);
+    return boundedReceiver(list, what);
+  }
+  wrap(
+    Function.prototype,
+    'apply',
+    () =>
+      ({
+        apply(thisArg, args) {
+          const list =
+            args === null || args === undefined ? [] : boundedArguments(args, 'Function.prototype.apply');
+          return apply(this, thisArg, list);
+        },
+      }).apply,
+  );
+  wrap(
+    Reflect,
+    'apply',
+    () =>
+      ({
+        apply(target, thisArg, args) {
+          return apply(target, thisArg, boundedArguments(args, 'Reflect.apply'));
+        },
+      }).apply,
+  );
+  wrap(
+    Reflect,
+    'construct',
+    () =>
+      ({
+        construct(target, args, ...newTarget) {
+          return construct(target, boundedArguments(args, 'Reflect.construct'), ...newTarget);
+        },
+      }).construct,
+  );
+
+  // ---- typed arrays ------------------------------------------------------------------
+  // join and toLocaleString convert element by element natively (toLocaleString through
+  // Intl: ~0.3 µs each); a typed array may be as long as the heap allows.
+  const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype);
+  const typedLength = getOwnPropertyDescriptor(TypedArrayPrototype, 'length').get;
+  for (const name of ['join', 'toLocaleString']) {
+    wrap(
+      TypedArrayPrototype,
+      name,
+      (original) =>
+        ({
+          [name](...args) {
+            const length = apply(typedLength, this, []);
+            if (length > maxElements)
+              throw tooLarge('TypedArray.prototype.' + name + ' length', length, maxElements);
+            return apply(original, this, args);
+          },
+        })[name],
+    );
+  }
+
+  // ---- locale lists ------------------------------------------------------------------
+  // Every `locales` argument is read as an array-like natively (CanonicalizeLocaleList),
+  // whatever length it claims. Real locale lists are a handful of tags.
+  const maxLocales = 256;
+  function boundedLocales(locales) {
+    if (locales === null || locales === undefined || typeof locales !== 'object') return locales;
+    const length = toLength(locales.length);
+    if (length > maxLocales) throw tooLarge('locale list length', length, maxLocales);
+    return boundedReceiver(locales, 'locale list');
+  }
+  function guardLocalesAt(holder, key, index) {
+    if (typeof holder[key] !== 'function') return;
+    wrap(
+      holder,
+      key,
+      (original) =>
+        ({
+          [key](...args) {
+            if (args.length > index) args[index] = boundedLocales(args[index]);
+            return apply(original, this, args);
+          },
+        })[key],
+    );
+  }
+  guardLocalesAt(String.prototype, 'localeCompare', 1);
+  guardLocalesAt(String.prototype, 'toLocaleLowerCase', 0);
+  guardLocalesAt(String.prototype, 'toLocaleUpperCase', 0);
+  guardLocalesAt(Number.prototype, 'toLocaleString', 0);
+  guardLocalesAt(BigInt.prototype, 'toLocaleString', 0);
+  for (const name of ['toLocaleString', 'toLocaleDateString', 'toLocaleTimeString'])
+    guardLocalesAt(Date.prototype, name, 0);
+  guardLocalesAt(Array.prototype, 'toLocaleString', 0);
+  guardLocalesAt(TypedArrayPrototype, 'toLocaleString', 0);
+  if (typeof Intl === 'object' && Intl !== null) {
+    guardLocalesAt(Intl, 'getCanonicalLocales', 0);
+    for (const name of [
+      'Collator',
+      'DateTimeFormat',
+      'DisplayNames',
+      'DurationFormat',
+      'ListFormat',
+      'NumberFormat',
+      'PluralRules',
+      'RelativeTimeFormat',
+      'Segmenter',
+    ]) {
+      const Original = Intl[name];
+      if (typeof Original !== 'function') continue;
+      guardLocalesAt(Original, 'supportedLocalesOf', 0);
+      const bounded = (args) => {
+        if (args.length > 0) args[0] = boundedLocales(args[0]);
+        return args;
+      };
+      // A proxy keeps identity-sensitive behaviour (prototype, instanceof, subclassing);
+      // `prototype.constructor` must lead back to the guarded one, not the original.
+      const Guarded = new OriginalProxy(Original, {
+        apply: (target, thisArg, args) => apply(target, thisArg, bounded(args)),
+        construct: (target, args, newTarget) =>
+          construct(target, bounded(args), newTarget === Guarded ? target : newTarget),
+      });
+      defineProperty(Original.prototype, 'constructor', {
+        value: Guarded,
+        writable: true,
+        enumerable: false,
+        configurable: true,
+      });
+      defineProperty(Intl, name, { value: Guarded, writable: true, enumerable: false, configurable: true });
+    }
+  }
 
   // JSON.parse runs natively to the end: bound the text.
-  wrap(JSON, 'parse', (original) => ({
-    parse(text, reviver) {
-      const string = `${text}`;
-      if (string.length > maxJsonTextLength) throw tooLarge('JSON.parse text length', string.length, maxJsonTextLength);
-      return apply(original, this, [string, reviver]);
-    },
-  }).parse);
+  wrap(
+    JSON,
+    'parse',
+    (original) =>
+      ({
+        parse(text, reviver) {
+          const string = `${text}`;
+          if (string.length > maxJsonTextLength)
+            throw tooLarge('JSON.parse text length', string.length, maxJsonTextLength);
+          return apply(original, this, [string, reviver]);
+        },
+      }).parse,
+  );
 });

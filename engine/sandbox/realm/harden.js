@@ -4,6 +4,7 @@
 // one run could write somewhere global for a later run to read is removed or frozen.
 // Returns the list of reachable objects that could not be frozen (the host refuses a
 // realm where that list is not empty).
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the script's value is this function; the host calls it
 (function harden() {
   'use strict';
 
@@ -19,7 +20,18 @@
     delete globalThis[name];
   }
   // Legacy RegExp statics hold the last match made by anyone in this realm: another run's data.
-  const regexpStatics = ['input', '$_', 'lastMatch', '$&', 'lastParen', '$+', 'leftContext', '$`', 'rightContext', "$'"];
+  const regexpStatics = [
+    'input',
+    '$_',
+    'lastMatch',
+    '$&',
+    'lastParen',
+    '$+',
+    'leftContext',
+    '$`',
+    'rightContext',
+    "$'",
+  ];
   for (let i = 1; i <= 9; i++) regexpStatics.push('$' + i);
   for (const name of regexpStatics) delete RegExp[name];
 
@@ -31,21 +43,58 @@
     if (desc === undefined || !('value' in desc) || !desc.writable) return;
     const value = desc.value;
     defineProperty(proto, name, {
-      get: freeze({ [name]() { return value; } }[name]),
-      set: freeze({
-        [name](newValue) {
-          if (this === proto) throw new TypeErrorCtor("Cannot assign to read only property '" + String(name) + "' of a shared intrinsic");
-          if (apply(hasOwn, this, [name])) this[name] = newValue;
-          else defineProperty(this, name, { value: newValue, writable: true, enumerable: true, configurable: true });
-        },
-      }[name]),
+      get: freeze(
+        {
+          [name]() {
+            return value;
+          },
+        }[name],
+      ),
+      set: freeze(
+        {
+          [name](newValue) {
+            if (this === proto)
+              throw new TypeErrorCtor(
+                "Cannot assign to read only property '" + String(name) + "' of a shared intrinsic",
+              );
+            if (apply(hasOwn, this, [name])) this[name] = newValue;
+            else
+              defineProperty(this, name, {
+                value: newValue,
+                writable: true,
+                enumerable: true,
+                configurable: true,
+              });
+          },
+        }[name],
+      ),
       enumerable: desc.enumerable,
       configurable: false,
     });
   }
-  const errorProtos = [Error, EvalError, RangeError, ReferenceError, SyntaxError, TypeError, URIError, AggregateError].map((E) => E.prototype);
+  const errorProtos = [
+    Error,
+    EvalError,
+    RangeError,
+    ReferenceError,
+    SyntaxError,
+    TypeError,
+    URIError,
+    AggregateError,
+  ].map((E) => E.prototype);
   const overrides = [
-    [Object.prototype, ['constructor', 'toString', 'toLocaleString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable']],
+    [
+      Object.prototype,
+      [
+        'constructor',
+        'toString',
+        'toLocaleString',
+        'valueOf',
+        'hasOwnProperty',
+        'isPrototypeOf',
+        'propertyIsEnumerable',
+      ],
+    ],
     [Function.prototype, ['constructor', 'toString']],
     [Array.prototype, ['constructor', 'toString']],
     [Promise.prototype, ['constructor']],
@@ -78,7 +127,8 @@
   const queue = [globalThis, ...hidden];
   while (queue.length > 0) {
     const value = queue.pop();
-    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value)) continue;
+    if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value))
+      continue;
     seen.add(value);
     freeze(value);
     queue.push(getPrototypeOf(value));

@@ -4,18 +4,18 @@
 // per-run scope state, and returns the entry points the host calls through references.
 // Every intrinsic it needs is captured here, before guards.js wraps or harden.js freezes
 // anything, so user code can change nothing the runtime relies on.
+// eslint-disable-next-line @typescript-eslint/no-unused-expressions -- the script's value is this function; the host calls it
 (function createRuntime(configText) {
   'use strict';
 
   const config = JSON.parse(configText);
   const { apply, defineProperty } = Reflect;
   const { freeze } = Object;
-  const ObjectCtor = Object;
   const StringCtor = String;
   const jsonParse = JSON.parse;
   const jsonStringify = JSON.stringify;
   const FunctionCtor = Function;
-  const AsyncFunctionCtor = (async function () {}).constructor;
+  const AsyncFunctionCtor = async function () {}.constructor;
   const ErrorCtor = Error;
   const TypeErrorCtor = TypeError;
   const RangeErrorCtor = RangeError;
@@ -35,7 +35,13 @@
   const isArray = Array.isArray;
 
   const PENDING = '~';
-  const LEVEL_PREFIX = freeze({ log: '', debug: '[debug] ', info: '[info] ', warn: '[warn] ', error: '[error] ' });
+  const LEVEL_PREFIX = freeze({
+    log: '',
+    debug: '[debug] ',
+    info: '[info] ',
+    warn: '[warn] ',
+    error: '[error] ',
+  });
 
   /** id -> { fn, filename }: compiled user functions, shared by every run of this workspace. */
   const compiled = new Map();
@@ -77,7 +83,13 @@
   // ---- run state ----------------------------------------------------------------------
 
   function newRun() {
-    return { blobs: new Map(), entries: new Map(), nodes: freeze({}), parts: { trigger: undefined, run: undefined, workspace: undefined, vars: undefined }, pending: undefined };
+    return {
+      blobs: new Map(),
+      entries: new Map(),
+      nodes: freeze({}),
+      parts: { trigger: undefined, run: undefined, workspace: undefined, vars: undefined },
+      pending: undefined,
+    };
   }
 
   function runFor(runKey) {
@@ -162,10 +174,12 @@
     }
     if (push.c === 1) apply(mapClear, run.entries, []);
     if (push.d !== undefined) for (const id of push.d) apply(mapDelete, run.blobs, [id]);
-    if (push.b !== undefined) for (const [id, index] of push.b) apply(mapSet, run.blobs, [id, record(texts[index])]);
+    if (push.b !== undefined)
+      for (const [id, index] of push.b) apply(mapSet, run.blobs, [id, record(texts[index])]);
     if (push.s !== undefined) for (const [part, id] of push.s) run.parts[part] = blob(run, id);
     if (push.n !== undefined || push.c === 1) {
-      if (push.n !== undefined) for (const [nodeId, id] of push.n) apply(mapSet, run.entries, [nodeId, nodeEntry(blob(run, id))]);
+      if (push.n !== undefined)
+        for (const [nodeId, id] of push.n) apply(mapSet, run.entries, [nodeId, nodeEntry(blob(run, id))]);
       rebuildNodes(run);
     }
   }
@@ -238,11 +252,22 @@
   function encodeError(kind, error, filename, index) {
     const { message, stack } = describe(error);
     const line = kind === 'output' ? undefined : lineIn(stack, filename);
-    return '!' + jsonStringify({ kind, message: kind === 'output' ? 'Result is not JSON-serialisable: ' + message : message, line, index });
+    return (
+      '!' +
+      jsonStringify({
+        kind,
+        message: kind === 'output' ? 'Result is not JSON-serialisable: ' + message : message,
+        line,
+        index,
+      })
+    );
   }
 
   function isThenable(value) {
-    return ((typeof value === 'object' && value !== null) || typeof value === 'function') && typeof value.then === 'function';
+    return (
+      ((typeof value === 'object' && value !== null) || typeof value === 'function') &&
+      typeof value.then === 'function'
+    );
   }
 
   /** JSON text of a result: JSON.stringify's rules, with a top-level undefined as null. */
@@ -259,7 +284,13 @@
 
   function formatArg(value) {
     if (typeof value === 'string') return value;
-    if (value === undefined || typeof value === 'function' || typeof value === 'symbol' || typeof value === 'bigint') return safeString(value);
+    if (
+      value === undefined ||
+      typeof value === 'function' ||
+      typeof value === 'symbol' ||
+      typeof value === 'bigint'
+    )
+      return safeString(value);
     try {
       const text = jsonStringify(value);
       return text === undefined ? safeString(value) : text;
@@ -283,7 +314,13 @@
         chars += line.length;
         apply(arrayPush, logs.lines, [line]);
       });
-    return freeze({ log: write('log'), debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') });
+    return freeze({
+      log: write('log'),
+      debug: write('debug'),
+      info: write('info'),
+      warn: write('warn'),
+      error: write('error'),
+    });
   }
 
   function logsOf(logs) {
@@ -312,11 +349,23 @@
     const out = [];
     for (let i = 0; i < idList.length; i++) {
       const target = apply(mapGet, compiled, [+idList[i]]);
+      if (target === undefined)
+        return encodeError(
+          'runtime',
+          new ErrorCtor('sandbox: expression ' + i + ' is not compiled'),
+          undefined,
+          i,
+        );
       let value;
       try {
         value = apply(target.fn, undefined, args);
         if (isThenable(value)) {
-          return encodeError('output', new ErrorCtor('an expression cannot return a promise; expressions are synchronous'), target.filename, i);
+          return encodeError(
+            'output',
+            new ErrorCtor('an expression cannot return a promise; expressions are synchronous'),
+            target.filename,
+            i,
+          );
         }
       } catch (error) {
         return encodeError('runtime', error, target.filename, i);
@@ -339,6 +388,8 @@
     applyPush(run, header, texts);
     run.pending = undefined;
     const target = apply(mapGet, compiled, [id]);
+    if (target === undefined)
+      return encodeError('runtime', new ErrorCtor('sandbox: the code is not compiled'), undefined, -1);
     // The code node gets its own mutable copy of its input; nothing else sees it.
     const input = jsonParse(blob(run, inputBlob).text);
     const logs = { lines: [], dropped: 0 };
@@ -368,10 +419,16 @@
     const run = runFor(runKey);
     const slot = run.pending;
     run.pending = undefined;
-    if (slot === undefined) return encodeError('runtime', new ErrorCtor('sandbox: nothing to collect'), undefined, -1);
+    if (slot === undefined)
+      return encodeError('runtime', new ErrorCtor('sandbox: nothing to collect'), undefined, -1);
     if (!slot.settled) {
       // Nothing outside this call can ever resolve it: the realm has no timers or I/O.
-      return encodeError('runtime', new ErrorCtor('the code awaited a promise that never settles (the sandbox has no timers or I/O)'), undefined, -1);
+      return encodeError(
+        'runtime',
+        new ErrorCtor('the code awaited a promise that never settles (the sandbox has no timers or I/O)'),
+        undefined,
+        -1,
+      );
     }
     if (!slot.ok) return encodeError('runtime', slot.value, slot.filename, -1);
     return encodeCodeResult(slot.value, slot.logs, slot.filename);
