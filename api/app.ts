@@ -4,6 +4,8 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Knex } from 'knex';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { csrfGuard } from './auth/csrf.js';
 import { createAuthResolver } from './auth/resolver.js';
@@ -93,6 +95,7 @@ export function createApi(deps: AppDeps): Api {
   const router = express.Router();
   mountRoutes(router, routes, ctx.auth, openapi);
   app.use(router);
+  app.use(canvasApp());
   app.use('/api', (req, _res, next) => {
     next(new ProblemError(404, 'Not found', `There is no ${req.method} ${req.baseUrl}${req.path}`));
   });
@@ -109,6 +112,31 @@ export function createApi(deps: AppDeps): Api {
 
 export function createApp(deps: AppDeps): Express {
   return createApi(deps).app;
+}
+
+const CANVAS_DIST = fileURLToPath(new URL('../canvas/dist', import.meta.url));
+const NOT_CANVAS = /^\/(api|hooks|healthz|readyz|metrics)(\/|$)/;
+
+/** The built canvas (npm run build): static files, and index.html for every other page GET. */
+function canvasApp(): express.Router {
+  const router = express.Router();
+  const index = `${CANVAS_DIST}/index.html`;
+  router.use(express.static(CANVAS_DIST, { index: false, maxAge: '1h' }));
+  router.get(/.*/, (req, res, next) => {
+    if (NOT_CANVAS.test(req.path)) {
+      next();
+      return;
+    }
+    if (existsSync(index)) {
+      res.set('Cache-Control', 'no-cache').sendFile(index);
+      return;
+    }
+    res
+      .status(503)
+      .type('html')
+      .send('<!doctype html><title>Revflow</title><p>The canvas is not built yet: run <code>npm run build</code>.</p>');
+  });
+  return router;
 }
 
 function sameSecret(given: string, expected: string): boolean {

@@ -1,8 +1,10 @@
 import { apiKeyRoutes } from './auth/api-key-routes.js';
 import { authRoutes } from './auth/routes.js';
 import { auditRoutes } from './audit/routes.js';
+import { credentialRoutes } from './credentials/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
+import { outboundHostRoutes } from './net/routes.js';
 import { openApiRoutes } from './openapi.js';
 import { engineRoutes } from './workflows/feature.js';
 import { invitationRoutes } from './workspaces/invitation-routes.js';
@@ -24,6 +26,8 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...apiKeyRoutes(ctx),
     ...auditRoutes(ctx),
     ...engineRoutes(ctx),
+    ...credentialRoutes(ctx),
+    ...outboundHostRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

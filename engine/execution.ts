@@ -279,7 +279,7 @@ export class RunExecution {
         return await this.completeSucceeded(node, step, ports, output === undefined ? null : output);
       } catch (error) {
         if (this.abort.signal.aborted) {
-          const reason = this.abort.signal.reason;
+          const reason: unknown = this.abort.signal.reason;
           return this.completeAborted(step, reason instanceof RunAborted ? reason : new RunAborted('cancelled'));
         }
         const stepError = toStepError(error);
@@ -289,7 +289,7 @@ export class RunExecution {
           try {
             await sleep(retryDelayMs(node.retry, attempt), this.abort.signal);
           } catch {
-            const reason = this.abort.signal.reason;
+            const reason: unknown = this.abort.signal.reason;
             return this.completeAborted(step, reason instanceof RunAborted ? reason : new RunAborted('cancelled'));
           }
           continue;
@@ -316,10 +316,12 @@ export class RunExecution {
     };
     const config = this.configFor(node, scope);
     const timeoutMs = node.timeoutMs;
-    const stepAbort = new AbortController();
-    const onRunAbort = (): void => stepAbort.abort(this.abort.signal.reason);
-    this.abort.signal.addEventListener('abort', onRunAbort, { once: true });
-    const ctx = this.contextFor(node, step, config, scope, attempt, resume, stepAbort.signal, timeoutMs);
+    // A step gets its own abort signal only when it has a timeout: AbortControllers are
+    // not free, and most steps share the run's signal.
+    const stepAbort = timeoutMs === undefined ? undefined : new AbortController();
+    const onRunAbort = (): void => stepAbort?.abort(this.abort.signal.reason);
+    if (stepAbort) this.abort.signal.addEventListener('abort', onRunAbort, { once: true });
+    const ctx = this.contextFor(node, step, config, scope, attempt, resume, stepAbort?.signal ?? this.abort.signal, timeoutMs);
     let timer: NodeJS.Timeout | undefined;
     try {
       const running = Promise.resolve(node.type.run(ctx, input));
@@ -331,17 +333,12 @@ export class RunExecution {
               new Promise<never>((_, reject) => {
                 timer = setTimeout(() => {
                   const timeout = new StepTimeout(timeoutMs);
-                  stepAbort.abort(timeout);
+                  stepAbort?.abort(timeout);
                   reject(timeout);
                 }, timeoutMs);
               }),
             ]);
-      const aborted = new Promise<never>((_, reject) => {
-        if (this.abort.signal.aborted) reject(this.abort.signal.reason);
-        this.abort.signal.addEventListener('abort', () => reject(this.abort.signal.reason), { once: true });
-      });
-      aborted.catch(() => undefined);
-      const result = await Promise.race([raced, aborted]);
+      const result = await Promise.race([raced, this.aborted()]);
       if (result instanceof Waiting || result === undefined) return result ?? null;
       const value = result instanceof Routed ? result.value : result;
       const size = jsonByteLength(value);
@@ -354,8 +351,20 @@ export class RunExecution {
       return result;
     } finally {
       if (timer) clearTimeout(timer);
-      this.abort.signal.removeEventListener('abort', onRunAbort);
+      if (stepAbort) this.abort.signal.removeEventListener('abort', onRunAbort);
     }
+  }
+
+  /** Rejects when the run is aborted; one promise per run, shared by every step's race. */
+  private abortedPromise: Promise<never> | undefined;
+  private aborted(): Promise<never> {
+    this.abortedPromise ??= new Promise<never>((_, reject) => {
+      const signal = this.abort.signal;
+      if (signal.aborted) reject(signal.reason);
+      else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+    });
+    this.abortedPromise.catch(() => undefined);
+    return this.abortedPromise;
   }
 
   private configFor(node: NodePlan, scope: ExpressionScope): unknown {
@@ -524,7 +533,7 @@ export class RunExecution {
   private async finish(): Promise<RunRecord> {
     const now = this.deps.now();
     const patch: RunPatch = { startedAt: this.run.startedAt };
-    const reason = this.abort.signal.reason;
+    const reason: unknown = this.abort.signal.reason;
     let status: RunStatus;
     if (this.failure) {
       status = 'failed';

@@ -13,8 +13,11 @@ const forbiddenSegments = new Set(['__proto__', 'constructor', 'prototype']);
 function safeVar(this: unknown, path: unknown, fallback?: unknown): unknown {
   const notFound = fallback === undefined ? null : fallback;
   if (path === undefined || path === null || path === '') return this;
+  // json-logic hands the data to operations as `this`.
+  // eslint-disable-next-line @typescript-eslint/no-this-alias
   let current: unknown = this;
-  for (const segment of String(path).split('.')) {
+  const text = typeof path === 'string' || typeof path === 'number' ? String(path) : '';
+  for (const segment of text.split('.')) {
     if (current === null || typeof current !== 'object' || forbiddenSegments.has(segment)) return notFound;
     if (!Object.prototype.hasOwnProperty.call(current, segment)) return notFound;
     current = (current as Record<string, unknown>)[segment];

@@ -173,10 +173,13 @@ export class Runtime {
     let timer: NodeJS.Timeout | undefined;
     let poll: NodeJS.Timeout | undefined;
     try {
-      // It may have ended before we listened.
-      const current = await this.engine.store.getRun(runId);
-      if (!current) throw new Error(`Run ${runId} does not exist`);
-      if (isSettled(current)) return current;
+      // It may have ended before we listened — unless it is executing here right now, in
+      // which case its end is still to be announced (the hot path of synchronous webhooks).
+      if (!this.engine.isExecuting(runId)) {
+        const current = await this.engine.store.getRun(runId);
+        if (!current) throw new Error(`Run ${runId} does not exist`);
+        if (isSettled(current)) return current;
+      }
       const pollMs = this.options.waitPollMs ?? (this.options.events ? 2_000 : undefined);
       if (pollMs !== undefined) {
         // Pub/sub may drop an event (a reconnect): the database has the last word.

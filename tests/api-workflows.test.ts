@@ -54,7 +54,7 @@ async function publishedWorkflow(document: object): Promise<string> {
 describe('workflow drafts', () => {
   it('saves an incomplete draft and reports its problems on the node and field', async () => {
     const draft = scoring();
-    draft.nodes[2]!.config = {} as never;
+    draft.nodes[2]!.config = {};
     const response = await team.member.client.post<Body>(`${base}/workflows`, draft);
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ name: 'Score account', status: 'draft' });
@@ -73,7 +73,7 @@ describe('workflow drafts', () => {
 
   it('refuses publishing until the problems are fixed, then numbers versions', async () => {
     const draft = scoring();
-    draft.nodes[2]!.config = {} as never;
+    draft.nodes[2]!.config = {};
     const created = await team.member.client.post<Body>(`${base}/workflows`, draft);
     const id = created.body.id as string;
     const refused = await team.member.client.post<Body>(`${base}/workflows/${id}/publish`, {});

@@ -67,21 +67,21 @@ export function webhookIngress(deps: IngressDeps): Router {
       [entry.workspaceId, entry.workflowId, key, runId, windowMs],
     );
     if (result.rows[0]) return { fresh: true, runId };
-    const existing = (await deps.knex('webhook_idempotency')
+    const existing = await deps.knex('webhook_idempotency')
       .where({ workspace_id: entry.workspaceId, workflow_id: entry.workflowId, key })
-      .first('run_id')) as { run_id: string } | undefined;
+      .first<{ run_id: string } | undefined>('run_id');
     return { fresh: false, runId: existing?.run_id ?? runId };
   };
 
   const inactiveHas = async (workspaceId: string, path: string): Promise<boolean> => {
     const probe = JSON.stringify([{ type: 'trigger.webhook', config: { path } }]);
-    const row = (await deps.knex('workflows as w')
+    const row = await deps.knex('workflows as w')
       .join('workflow_versions as v', 'v.id', 'w.published_version_id')
       .where('w.workspace_id', workspaceId)
       .where('w.active', false)
       .whereNull('w.deleted_at')
       .whereRaw(`v.document->'nodes' @> ?::jsonb`, [probe])
-      .first('w.id')) as { id: string } | undefined;
+      .first<{ id: string } | undefined>('w.id');
     return row !== undefined;
   };
 

@@ -60,8 +60,10 @@ export class WebhookRegistry {
       if (node.type !== 'trigger.webhook') continue;
       const config = node.config as WebhookConfig;
       const path = normalisePath(config.path ?? '');
-      const taken = await trx('webhooks').where({ workspace_id: version.workspaceId, path }).first('workflow_id');
-      if (taken) throw conflict(`The webhook path "${path}" is already used by another active workflow (${String(taken.workflow_id)})`);
+      const taken = await trx('webhooks')
+        .where({ workspace_id: version.workspaceId, path })
+        .first<{ workflow_id: string } | undefined>('workflow_id');
+      if (taken) throw conflict(`The webhook path "${path}" is already used by another active workflow (${taken.workflow_id})`);
       await trx('webhooks').insert({
         workspace_id: version.workspaceId,
         workflow_id: version.workflowId,
@@ -88,12 +90,12 @@ export class WebhookRegistry {
   async lookup(workspaceId: string, path: string): Promise<WebhookEntry | undefined> {
     const cached = this.cache.get(workspaceId);
     if (cached && Date.now() - cached.at < CACHE_TTL_MS) return cached.entries.get(normalisePath(path));
-    const rows = (await this.knex('webhooks as w')
+    const rows = await this.knex('webhooks as w')
       .leftJoin('webhook_secrets as s', function joinSecret() {
         this.on('s.workflow_id', 'w.workflow_id').andOn('s.node_id', 'w.node_id');
       })
       .where('w.workspace_id', workspaceId)
-      .select('w.*', 's.sealed_secret')) as WebhookRow[];
+      .select<WebhookRow[]>('w.*', 's.sealed_secret');
     const entries = new Map<string, WebhookEntry>();
     for (const row of rows) {
       entries.set(row.path, {
@@ -114,9 +116,9 @@ export class WebhookRegistry {
 
   /** The secret of a signed trigger, for its owners to configure the sender. */
   async secretFor(workflowId: string, nodeId: string): Promise<string | null> {
-    const row = (await this.knex('webhook_secrets').where({ workflow_id: workflowId, node_id: nodeId }).first()) as
-      | { sealed_secret: string }
-      | undefined;
+    const row = await this.knex('webhook_secrets')
+      .where({ workflow_id: workflowId, node_id: nodeId })
+      .first<{ sealed_secret: string } | undefined>('sealed_secret');
     return row ? this.secrets.open(row.sealed_secret, secretContext(workflowId, nodeId)) : null;
   }
 

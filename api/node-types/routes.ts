@@ -79,5 +79,5 @@ export function nodeTypeRoutes(registryOf: () => NodeRegistry): AnyRoute[] {
       },
     }),
   ];
-  return routes as unknown as AnyRoute[];
+  return routes;
 }

@@ -129,9 +129,9 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
         if (!finishedRunStatuses.has(run.status) || run.status === 'succeeded') {
           throw conflict(`Only failed, cancelled or timed-out runs can be retried; this one is ${run.status}`);
         }
-        const workflow = (await knex('workflows').where({ id: run.workflowId, workspace_id: workspace!.id }).first('published_version_id')) as
-          | { published_version_id: string | null }
-          | undefined;
+        const workflow = await knex('workflows')
+          .where({ id: run.workflowId, workspace_id: workspace!.id })
+          .first<{ published_version_id: string | null } | undefined>('published_version_id');
         const retried = await runtime().retryRun(run.id, workflow?.published_version_id ?? run.versionId);
         return { status: 202, body: presentRun(retried) };
       },
@@ -191,5 +191,5 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       },
     }),
   ];
-  return routes as unknown as AnyRoute[];
+  return routes;
 }

@@ -328,7 +328,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       },
     }),
   ];
-  return routes as unknown as AnyRoute[];
+  return routes;
 }
 
 function presentVersion(version: { id: string; workflowId: string; number: number; note: string | null; createdAt: Date; createdBy: string | null; document?: unknown }) {
