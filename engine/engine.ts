@@ -5,7 +5,7 @@ import type { Json } from './json.js';
 import type { NodeServices } from './node.js';
 import { planWorkflow, type WorkflowPlan } from './plan.js';
 import type { NodeRegistry } from './registry.js';
-import type { Sandbox, SandboxLimits } from './sandbox/types.js';
+import type { Sandbox, SandboxLimits, SandboxSession } from './sandbox/types.js';
 import type { ClaimedRun, RunRecord, RunStore, StepRecord } from './store.js';
 import { finishedRunStatuses } from './store.js';
 
@@ -139,9 +139,21 @@ export class Engine {
       ...plan.document.settings.sandbox,
     };
     const session = this.options.sandbox.session(taken.run.workspaceId, limits);
+    // Nodes with their own limits get their own session (on an isolate of their memory size), opened once.
+    const sized = new Map<string, SandboxSession>();
+    const sessionWith = (own: { memoryMb?: number; cpuTimeoutMs?: number }): SandboxSession => {
+      const key = `${own.memoryMb ?? ''}:${own.cpuTimeoutMs ?? ''}`;
+      let sizedSession = sized.get(key);
+      if (!sizedSession) {
+        sizedSession = this.options.sandbox.session(taken.run.workspaceId, { ...limits, ...own });
+        sized.set(key, sizedSession);
+      }
+      return sizedSession;
+    };
     const execution = new RunExecution(plan, taken.run, taken.steps, {
       store: this.options.store,
       session,
+      sessionWith,
       services: this.options.services ?? {},
       maxStepOutputBytes:
         plan.document.settings.maxStepOutputBytes ?? this.options.maxStepOutputBytes ?? DEFAULT_MAX_STEP_OUTPUT_BYTES,
@@ -155,6 +167,7 @@ export class Engine {
     } finally {
       this.executions.delete(runId);
       session.close();
+      for (const sizedSession of sized.values()) sizedSession.close();
     }
   }
 

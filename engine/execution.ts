@@ -23,6 +23,8 @@ export type RunEvent =
 export interface ExecutionDeps {
   store: RunStore;
   session: SandboxSession;
+  /** A session with a node's own limits (isolates are pooled per memory limit). */
+  sessionWith: (limits: { memoryMb?: number; cpuTimeoutMs?: number }) => SandboxSession;
   services: NodeServices;
   maxStepOutputBytes: number;
   emit: (event: RunEvent) => void;
@@ -355,6 +357,11 @@ export class RunExecution {
     }
   }
 
+  private sessionFor(node: NodePlan): SandboxSession {
+    const own = node.spec.sandbox;
+    return own?.memoryMb === undefined && own?.cpuTimeoutMs === undefined ? this.deps.session : this.deps.sessionWith(own);
+  }
+
   /** Rejects when the run is aborted; one promise per run, shared by every step's race. */
   private abortedPromise: Promise<never> | undefined;
   private aborted(): Promise<never> {
@@ -371,7 +378,7 @@ export class RunExecution {
     if (!node.templates) return node.staticConfig;
     let values: Json[];
     try {
-      values = this.deps.session.evaluate(node.templates.expressions, scope, {
+      values = this.sessionFor(node).evaluate(node.templates.expressions, scope, {
         timeoutMs: node.spec.sandbox?.cpuTimeoutMs,
       });
     } catch (error) {
@@ -397,7 +404,7 @@ export class RunExecution {
     signal: AbortSignal,
     timeoutMs: number | undefined,
   ): NodeContext<unknown> & { inputs: ReturnType<RunExecution['inputsOf']> } {
-    const session = this.deps.session;
+    const session = this.sessionFor(node);
     const cpuTimeoutMs = node.spec.sandbox?.cpuTimeoutMs ?? timeoutMs;
     return {
       config,

@@ -323,6 +323,47 @@ describe('timeouts and cancellation', () => {
   });
 });
 
+describe('sandbox limits per node', () => {
+  const allocate = 'const a = []; for (let i = 0; i < 400000; i++) a.push({ i, half: i / 2 }); return a.length';
+
+  it("gives a node more CPU time than the workspace default when it asks", async () => {
+    const busy = 'const end = Date.now() + 1300; let n = 0; while (Date.now() < end) n++; return n > 0';
+    const { steps } = await h.runToEnd(
+      doc([{ id: 'crunch', type: 'code.javascript', config: { source: busy }, sandbox: { cpuTimeoutMs: 5000 } }], [{ from: 'start', to: 'crunch' }]),
+      {},
+    );
+    expect(steps.get('crunch')).toMatchObject({ status: 'succeeded', output: true });
+  });
+
+  it("stops a node's infinite loop at the node's own CPU limit", async () => {
+    const { steps } = await h.runToEnd(
+      doc([{ id: 'spin', type: 'code.javascript', config: { source: 'for (;;) {}' }, sandbox: { cpuTimeoutMs: 50 } }], [{ from: 'start', to: 'spin' }]),
+      {},
+    );
+    expect(steps.get('spin')?.error).toMatchObject({ code: 'timeout', message: expect.stringContaining('50') });
+  });
+
+  it("holds a node to its own memory limit while others keep the workspace's", async () => {
+    const { steps } = await h.runToEnd(
+      doc(
+        [
+          { id: 'roomy', type: 'code.javascript', config: { source: allocate }, sandbox: { cpuTimeoutMs: 10_000 } },
+          { id: 'tight', type: 'code.javascript', config: { source: allocate }, sandbox: { memoryMb: 16, cpuTimeoutMs: 10_000 }, onError: 'continue' },
+        ],
+        [
+          { from: 'start', to: 'roomy' },
+          { from: 'roomy', to: 'tight' },
+        ],
+      ),
+      {},
+    );
+    expect(steps.get('roomy')?.output).toBe(400000);
+    // Squeezed into 16 MB the same code dies of its memory limit (or of GC thrashing against it).
+    expect(steps.get('tight')?.status).toBe('failed');
+    expect(['sandbox_memory', 'timeout']).toContain(steps.get('tight')?.error?.code);
+  });
+});
+
 describe('delay', () => {
   it('suspends the run without holding an executor and resumes after its time', async () => {
     const started = await h.start(

