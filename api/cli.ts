@@ -15,6 +15,7 @@ import { openDatabase } from './db/database.js';
 import { WorkflowRepository } from './db/workflow-repository.js';
 import { ensureWorkspace } from './db/workspace-repository.js';
 import { createRuntime } from './runtime-factory.js';
+import { createNodeServices } from './services.js';
 
 const usage = `Usage:
   revflow validate <workflow.json>
@@ -94,7 +95,8 @@ async function runCommand(file: string, values: { input?: string; 'input-file'?:
     dataDir: path.join(config.REVFLOW_DATA_DIR, 'cli'),
     logger,
   });
-  const bundle = createRuntime(config, db.knex, logger);
+  // Outbound HTTP and SMTP for the nodes; the CLI's own workspace has no credentials to open.
+  const bundle = createRuntime(config, db.knex, logger, createNodeServices({ knex: db.knex, secrets: undefined }));
   try {
     await bundle.runtime.start();
     const workspace = await ensureWorkspace(db.knex, { slug: 'cli', name: 'Command line' });

@@ -10,6 +10,7 @@ import { loadEncryptionKey } from './crypto/encryption-key.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { openDatabase } from './db/database.js';
 import { createRuntime } from './runtime-factory.js';
+import { createNodeServices } from './services.js';
 
 const startedAt = performance.now();
 
@@ -23,16 +24,17 @@ async function main(): Promise<void> {
     return;
   }
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.REVFLOW_DATA_DIR, logger });
-  // With REDIS_URL this process dispatches through BullMQ and executes no run (queue mode).
-  const bundle = createRuntime(config, db.knex, logger, {}, { role: 'api' });
-  await bundle.start();
   // Secrets at rest are sealed under REVFLOW_ENCRYPTION_KEY, or a key generated into the data dir.
   const key = await loadEncryptionKey({
     envKey: process.env.REVFLOW_ENCRYPTION_KEY,
     dataDir: config.REVFLOW_DATA_DIR,
     allowGenerate: !config.DATABASE_URL,
   });
-  const app = createApp({ knex: db.knex, bundle, logger, secrets: new SecretBox(key) });
+  const secrets = new SecretBox(key);
+  // With REDIS_URL this process dispatches through BullMQ and executes no run (queue mode).
+  const bundle = createRuntime(config, db.knex, logger, createNodeServices({ knex: db.knex, secrets }), { role: 'api' });
+  await bundle.start();
+  const app = createApp({ knex: db.knex, bundle, logger, secrets });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
   });

@@ -5,6 +5,7 @@ import { credentialRoutes } from './credentials/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
 import { outboundHostRoutes } from './net/routes.js';
+import { workItemRoutes } from './work-items/routes.js';
 import { openApiRoutes } from './openapi.js';
 import { engineRoutes } from './workflows/feature.js';
 import { invitationRoutes } from './workspaces/invitation-routes.js';
@@ -28,6 +29,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...engineRoutes(ctx),
     ...credentialRoutes(ctx),
     ...outboundHostRoutes(ctx),
+    ...workItemRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

@@ -7,9 +7,12 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { AnyNodeType, NodeServices } from '../engine/node.js';
 import { ConfigError, type AppConfig } from './config.js';
+import { loadEncryptionKey } from './crypto/encryption-key.js';
+import { SecretBox } from './crypto/secret-box.js';
 import { openDatabase } from './db/database.js';
 import { loadQueueConfig } from './queue-config.js';
 import { createRuntime } from './runtime-factory.js';
+import { createNodeServices } from './services.js';
 
 /** What a test-only worker adds: node types and the services they use. */
 interface TestKit {
@@ -33,7 +36,13 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
     process.env.REVFLOW_TEST_NODES === '1'
       ? ((await import('../tests/fixtures/worker-test-kit.js')) as TestKit)
       : undefined;
-  const bundle = createRuntime(config, db.knex, logger, kit?.services(db.knex) ?? {}, {
+  // Nodes open credentials with the deployment key; without one they fail clearly at use.
+  const secrets = process.env.REVFLOW_ENCRYPTION_KEY
+    ? new SecretBox(await loadEncryptionKey({ envKey: process.env.REVFLOW_ENCRYPTION_KEY, dataDir: config.REVFLOW_DATA_DIR, allowGenerate: false }))
+    : undefined;
+  if (!secrets) logger.warn('REVFLOW_ENCRYPTION_KEY is not set: nodes cannot use credentials on this worker');
+  const services = { ...createNodeServices({ knex: db.knex, secrets }), ...kit?.services(db.knex) };
+  const bundle = createRuntime(config, db.knex, logger, services, {
     role: 'worker',
     queue,
     nodeTypes: kit?.nodeTypes,

@@ -1,9 +1,19 @@
 import type { AnyNodeType } from '../engine/node.js';
 import { NodeRegistry } from '../engine/registry.js';
+import { emailSendNode } from './actions/email-send.js';
+import { httpRequestNode } from './actions/http-request.js';
+import { notifyChatNode } from './actions/notify-chat.js';
 import { webhookRespondNode } from './actions/webhook-respond.js';
+import { createTaskNode, createTicketNode } from './actions/work-item.js';
 import { codeNode } from './data/code.js';
+import { cryptoNode } from './data/crypto.js';
+import { dateTimeNode } from './data/date-time.js';
+import { jsonNode } from './data/json.js';
 import { setNode } from './data/set.js';
+import { textNode } from './data/text.js';
 import { delayNode } from './flow/delay.js';
+import { stopNode } from './flow/stop.js';
+import { filterNode } from './logic/filter.js';
 import { ifNode } from './logic/if.js';
 import { mergeNode } from './logic/merge.js';
 import { switchNode } from './logic/switch.js';
@@ -23,6 +33,17 @@ export const coreNodeTypes: AnyNodeType[] = [
   codeNode,
   delayNode,
   webhookRespondNode,
+  filterNode,
+  stopNode,
+  textNode,
+  jsonNode,
+  cryptoNode,
+  dateTimeNode,
+  httpRequestNode,
+  emailSendNode,
+  notifyChatNode,
+  createTaskNode,
+  createTicketNode,
 ] as AnyNodeType[];
 
 export function createNodeRegistry(extra: AnyNodeType[] = []): NodeRegistry {

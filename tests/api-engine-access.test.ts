@@ -116,6 +116,6 @@ describe.each(cases)('%s', (_name, route) => {
   it.runIf(route.malformed !== undefined)('answers 400 naming a malformed id', async () => {
     const response = await call(team.admin, route, route.malformed!.path(team.workspaceId));
     expect(response.status).toBe(400);
-    expect(response.body.invalidParams.map((p: { name: string }) => p.name)).toContain(route.malformed!.param);
+    expect(response.body.invalidParams?.map((p: { name: string }) => p.name)).toContain(route.malformed!.param);
   });
 });

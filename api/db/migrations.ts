@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as engine from '../../migrations/20261127000001_engine.js';
 import * as accounts from '../../migrations/20261127000002_accounts.js';
 import * as webhooks from '../../migrations/20261127000003_webhooks.js';
+import * as credentials from '../../migrations/20261127000004_credentials.js';
 import { withConnection } from './pg-connection.js';
 
 /**
@@ -13,6 +14,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261127000001_engine', module: engine },
   { name: '20261127000002_accounts', module: accounts },
   { name: '20261127000003_webhooks', module: webhooks },
+  { name: '20261127000004_credentials', module: credentials },
 ];
 
 export interface NamedMigration {

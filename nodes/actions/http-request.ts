@@ -3,7 +3,7 @@ import { sleep } from '../../engine/retry.js';
 import { StepFailure } from '../../engine/errors.js';
 import type { Json } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
-import { outboundCode, redact, required, type OutboundResponse } from '../services.js';
+import { credentialRef, outboundCode, redact, required, type OutboundResponse } from '../services.js';
 import { resolveHttpAuth } from './http-auth.js';
 
 const httpUrl = z
@@ -40,7 +40,7 @@ export const httpRequestNode = defineNode({
     headers: z.record(z.string(), z.string()).default({}),
     query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     body: body.optional(),
-    credentialId: z.string().min(1).optional().describe('A credential of the workspace: API key, bearer, basic auth or header'),
+    credentialId: credentialRef(['apiKey', 'bearer', 'basicAuth', 'header'], 'A credential of the workspace: API key, bearer, basic auth or header').optional(),
     timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
     retries: z.number().int().min(0).max(5).default(2).describe('Extra attempts on 429, 5xx and network errors'),
     responseFormat: z.enum(['auto', 'json', 'text']).default('auto'),
@@ -55,7 +55,9 @@ export const httpRequestNode = defineNode({
 
     const url = new URL(config.url);
     for (const [name, value] of Object.entries(config.query)) url.searchParams.append(name, String(value));
-    const headers: Record<string, string> = { 'user-agent': 'Revflow', accept: 'application/json, text/*;q=0.9, */*;q=0.5', ...config.headers };
+    // Header names are case-insensitive: keep one spelling so defaults never duplicate the user's.
+    const headers: Record<string, string> = { 'user-agent': 'Revflow', accept: 'application/json, text/*;q=0.9, */*;q=0.5' };
+    for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
     let payload: Buffer | undefined;
     if (config.body?.type === 'json') {
       payload = Buffer.from(JSON.stringify(config.body.value ?? null));
@@ -69,7 +71,7 @@ export const httpRequestNode = defineNode({
     }
     // The other side can deduplicate a retried or crash-resumed unsafe request by this key.
     if (unsafeMethods.has(config.method)) headers['idempotency-key'] = ctx.idempotencyKey;
-    Object.assign(headers, auth.headers);
+    for (const [name, value] of Object.entries(auth.headers)) headers[name.toLowerCase()] = value;
 
     let response: OutboundResponse | undefined;
     for (let attempt = 1; ; attempt += 1) {

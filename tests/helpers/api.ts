@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { createApi, type Api, type AppDeps } from '../../api/app.js';
 import type { Me, SignupResult } from '../../api/auth/routes.js';
+import { SecretBox } from '../../api/crypto/secret-box.js';
 import { createLogger } from '../../api/http/logging.js';
 import { httpSettingsFromEnv, type HttpSettings, type RateLimitSettings } from '../../api/http/settings.js';
 import type { RuntimeBundle } from '../../api/runtime-factory.js';
@@ -181,6 +183,8 @@ export interface TestApi {
   db: TestDatabase;
   api: Api;
   settings: HttpSettings;
+  /** The key the API seals secrets with (and the engine, if started, opens them with). */
+  secrets: SecretBox;
   /** A client with its own cookie jar; `csrf: false` leaves out the X-Revflow-CSRF header. */
   client(options?: { csrf?: boolean; headers?: Record<string, string> }): ApiClient;
   /** A client that authenticates with an API key (no cookies). */
@@ -215,18 +219,19 @@ function noEngine(): RuntimeBundle {
 }
 
 /** The engine as `npm start` runs it without REDIS_URL: runs execute in this process. */
-async function startEngine(db: TestDatabase, logger: Logger): Promise<RuntimeBundle> {
+async function startEngine(db: TestDatabase, logger: Logger, secrets: SecretBox): Promise<RuntimeBundle> {
   // Imported here so account-only suites never load isolated-vm.
-  const [{ createRuntime }, { loadConfig }] = await Promise.all([
+  const [{ createRuntime }, { loadConfig }, { createNodeServices }] = await Promise.all([
     import('../../api/runtime-factory.js'),
     import('../../api/config.js'),
+    import('../../api/services.js'),
   ]);
   const config = loadConfig({ ...process.env, DATABASE_URL: db.url, REDIS_URL: undefined });
   const bundle = createRuntime(
     config,
     db.knex,
     logger,
-    {},
+    createNodeServices({ knex: db.knex, secrets }),
     { role: 'api', runtime: { sweepIntervalMs: 500 } },
   );
   await bundle.start();
@@ -250,9 +255,12 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
   };
   const logger =
     options.logger ?? createLogger((process.env.REVFLOW_TEST_LOG_LEVEL as 'info' | undefined) ?? 'silent');
-  const ownEngine = options.engine && !options.bundle ? await startEngine(db, logger) : undefined;
+  // One key for the API (sealing credentials) and the engine (opening them in nodes).
+  const secrets = new SecretBox(randomBytes(32));
+  const ownEngine = options.engine && !options.bundle ? await startEngine(db, logger, secrets) : undefined;
   const api = createApi({
     knex: db.knex,
+    secrets,
     bundle: options.bundle ?? ownEngine ?? noEngine(),
     logger,
     settings,
@@ -268,6 +276,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
     db,
     api,
     settings,
+    secrets,
     client: (clientOptions = {}) =>
       new ApiClient(baseUrl, { csrf: clientOptions.csrf ?? true, headers: clientOptions.headers ?? {} }),
     keyClient: (key) => new ApiClient(baseUrl, { csrf: false, headers: { authorization: `Bearer ${key}` } }),

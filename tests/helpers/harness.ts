@@ -7,6 +7,9 @@ import type { RunRecord, StepRecord, StepStatus } from '../../engine/store.js';
 import { validateWorkflow } from '../../engine/validate.js';
 import { createWorkspace } from '../../api/db/workspace-repository.js';
 import { createNodeRegistry } from '../../nodes/index.js';
+import { SecretBox } from '../../api/crypto/secret-box.js';
+import { createNodeServices } from '../../api/services.js';
+import { randomBytes } from 'node:crypto';
 import { freshDatabase, type TestDatabase } from '../setup/db.js';
 import { testNodeTypes } from './test-nodes.js';
 
@@ -14,6 +17,8 @@ export interface Harness {
   db: TestDatabase;
   runtime: Runtime;
   services: NodeServices;
+  /** The key the harness's credentials service opens credentials with. */
+  secrets: SecretBox;
   workspaceId: string;
   /** Validate, save and publish a document as a new workflow. */
   publish(document: WorkflowDocumentInput): Promise<{ workflowId: string; versionId: string }>;
@@ -29,7 +34,13 @@ export async function createHarness(options: Partial<RuntimeOptions> = {}): Prom
   const db = await freshDatabase();
   const registry = createNodeRegistry(testNodeTypes);
   const sandbox = new IsolateSandbox();
-  const services: NodeServices = { attemptCounter: new Map(), ...options.services };
+  const secrets = new SecretBox(randomBytes(32));
+  // The real services (credentials, guarded HTTP, SMTP) from the process env; tests override members.
+  const services: NodeServices = {
+    attemptCounter: new Map(),
+    ...createNodeServices({ knex: db.knex, secrets }),
+    ...options.services,
+  };
   const runtime = new Runtime({ registry, store: db.store, sandbox, sweepIntervalMs: 200, ...options, services });
   await runtime.start();
   const seen = new Map<string, StepRecord[]>();
@@ -60,6 +71,7 @@ export async function createHarness(options: Partial<RuntimeOptions> = {}): Prom
     db,
     runtime,
     services,
+    secrets,
     workspaceId: workspace.id,
     publish,
     start,
