@@ -1,0 +1,177 @@
+import { useState, type ChangeEvent } from 'react';
+import { api } from '../api/client.js';
+import type { WorkspaceSummary } from '../api/types.js';
+import { EditorPage } from '../editor/EditorPage.js';
+import { WorkflowsPage } from '../pages/WorkflowsPage.js';
+import { RunPage } from '../run/RunPage.js';
+import { RunsPage } from '../run/RunsPage.js';
+import { TeamPage } from '../team/TeamPage.js';
+import { ErrorBoundary } from './ErrorBoundary.js';
+import { Link, match, navigate } from './router.js';
+import { useSession } from './session.js';
+import { useToast } from './toasts.js';
+import type { useTheme } from './theme.js';
+
+const PLACEHOLDERS = ['Billing', 'Salesboard', 'Knowledge', 'Releases', 'Safety'];
+
+/** The logged-in frame: sidebar (workspace, navigation, account) and the current page. */
+export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof useTheme> }) {
+  const { me, logout } = useSession();
+  const toast = useToast();
+  const params = match('/w/:ws/*', path.split('/').slice(0, 3).join('/') + '/*');
+  const workspaceId = params?.ws ?? '';
+  const workspace = me?.workspaces.find((w) => w.id === workspaceId);
+  const section = path.split('/')[3] ?? 'workflows';
+
+  if (!me) return null;
+  if (!workspace) {
+    return (
+      <div className="page">
+        <p>This workspace is not yours or does not exist.</p>
+        <Link to="/">Back to my workspaces</Link>
+      </div>
+    );
+  }
+
+  return (
+    <div className="shell">
+      <aside className="sidebar">
+        <div className="brand">
+          <span className="brand__mark">◆</span> Revflow
+        </div>
+        <WorkspaceSwitcher current={workspace} workspaces={me.workspaces} />
+        <nav className="nav" aria-label="Main">
+          <NavLink
+            to={`/w/${workspaceId}/workflows`}
+            active={section === 'workflows'}
+            label="Workflows"
+            icon="◇"
+          />
+          <NavLink to={`/w/${workspaceId}/runs`} active={section === 'runs'} label="Runs" icon="▶" />
+          <NavLink
+            to={`/w/${workspaceId}/team`}
+            active={section === 'team'}
+            label="Team & settings"
+            icon="◎"
+          />
+          <div className="nav__group">Coming soon</div>
+          {PLACEHOLDERS.map((label) => (
+            <span
+              key={label}
+              className="nav__link nav__link--disabled"
+              aria-disabled="true"
+              title="Coming in a later release"
+            >
+              <span className="nav__icon">○</span>
+              {label}
+            </span>
+          ))}
+        </nav>
+        <div className="sidebar__footer">
+          <div className="user" data-testid="current-user">
+            <span className="avatar">{me.user.name.slice(0, 1).toUpperCase()}</span>
+            <span className="user__name">
+              {me.user.name}
+              <small>{me.user.email}</small>
+            </span>
+          </div>
+          <div className="sidebar__buttons">
+            <button
+              className="btn btn--ghost btn--small"
+              onClick={theme.toggle}
+              data-testid="theme-toggle"
+              title="Toggle dark mode"
+            >
+              {theme.dark ? '☀ Light' : '☾ Dark'}
+            </button>
+            <button
+              className="btn btn--ghost btn--small"
+              data-testid="logout"
+              onClick={() => void logout().then(() => navigate('/login'), toast.error)}
+            >
+              Log out
+            </button>
+          </div>
+        </div>
+      </aside>
+      <main className="main">
+        <ErrorBoundary resetKey={path}>
+          <Page path={path} workspace={workspace} />
+        </ErrorBoundary>
+      </main>
+    </div>
+  );
+}
+
+function NavLink(props: { to: string; active: boolean; label: string; icon: string }) {
+  return (
+    <Link
+      to={props.to}
+      className={`nav__link${props.active ? ' nav__link--active' : ''}`}
+      testId={`nav-${props.label.split(' ')[0]!.toLowerCase()}`}
+    >
+      <span className="nav__icon">{props.icon}</span>
+      {props.label}
+    </Link>
+  );
+}
+
+function WorkspaceSwitcher({
+  current,
+  workspaces,
+}: {
+  current: WorkspaceSummary;
+  workspaces: WorkspaceSummary[];
+}) {
+  const { refresh } = useSession();
+  const toast = useToast();
+  const [creating, setCreating] = useState(false);
+  const onChange = async (event: ChangeEvent<HTMLSelectElement>): Promise<void> => {
+    const value = event.target.value;
+    if (value !== '__new') {
+      navigate(`/w/${value}/workflows`);
+      return;
+    }
+    const name = window.prompt('Name of the new workspace');
+    if (!name) return;
+    setCreating(true);
+    try {
+      const created = await api.post<WorkspaceSummary>('/api/v1/workspaces', { name });
+      await refresh();
+      navigate(`/w/${created.id}/workflows`);
+    } catch (error) {
+      toast.error(error);
+    } finally {
+      setCreating(false);
+    }
+  };
+  return (
+    <label className="switcher">
+      <span className="switcher__label">Workspace</span>
+      <select
+        value={current.id}
+        onChange={(event) => void onChange(event)}
+        disabled={creating}
+        data-testid="workspace-switcher"
+      >
+        {workspaces.map((w) => (
+          <option key={w.id} value={w.id}>
+            {w.name} · {w.role}
+          </option>
+        ))}
+        <option value="__new">+ New workspace…</option>
+      </select>
+    </label>
+  );
+}
+
+function Page({ path, workspace }: { path: string; workspace: WorkspaceSummary }) {
+  const base = `/w/${workspace.id}`;
+  const editor = match(`${base}/workflows/:id`, path);
+  if (editor) return <EditorPage key={editor.id} workspace={workspace} workflowId={editor.id ?? ''} />;
+  const run = match(`${base}/runs/:runId`, path);
+  if (run) return <RunPage key={run.runId} workspace={workspace} runId={run.runId ?? ''} />;
+  if (path.startsWith(`${base}/runs`)) return <RunsPage workspace={workspace} />;
+  if (path.startsWith(`${base}/team`)) return <TeamPage key={workspace.id} workspace={workspace} />;
+  return <WorkflowsPage key={workspace.id} workspace={workspace} />;
+}

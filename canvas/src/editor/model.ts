@@ -1,0 +1,229 @@
+import type { Edge, Node } from '@xyflow/react';
+import type {
+  EdgeSpec,
+  JsonObject,
+  JsonSchema,
+  JsonValue,
+  NodeSpec,
+  NodeType,
+  WorkflowDocument,
+  WorkflowSettings,
+} from '../api/types.js';
+
+/** What a canvas node carries: its document spec (less id and position) and its ports. */
+export interface NodeData extends Record<string, unknown> {
+  spec: Omit<NodeSpec, 'id' | 'position'>;
+  inputs: string[];
+  outputs: string[];
+}
+export type FlowNode = Node<NodeData, 'revflow'>;
+
+export interface DocMeta {
+  name: string;
+  description?: string;
+  settings: WorkflowSettings;
+}
+
+export interface Graph {
+  nodes: FlowNode[];
+  edges: Edge[];
+  meta: DocMeta;
+}
+
+export const edgeId = (e: EdgeSpec): string =>
+  `${e.from}:${e.fromPort ?? 'out'}->${e.to}:${e.toPort ?? 'in'}`;
+
+/** Ports of a node as the engine sees them: `error` joins when errors are routed. */
+export function portsOf(
+  spec: NodeData['spec'],
+  type: NodeType | undefined,
+  dynamic?: string[],
+): { inputs: string[]; outputs: string[] } {
+  const outputs = [...(dynamic ?? type?.outputs ?? ['out'])];
+  if (spec.onError === 'route' && !outputs.includes('error')) outputs.push('error');
+  return { inputs: type?.inputs ?? ['in'], outputs };
+}
+
+export function toGraph(document: WorkflowDocument, types: Map<string, NodeType>): Graph {
+  const nodes: FlowNode[] = document.nodes.map((node, index) => {
+    const { id, position, ...spec } = node;
+    return {
+      id,
+      type: 'revflow',
+      position: position ?? { x: index * 260, y: 0 },
+      data: { spec: { ...spec, config: spec.config ?? {} }, ...portsOf(spec, types.get(node.type)) },
+    };
+  });
+  const edges: Edge[] = document.edges.map((edge) => ({
+    id: edgeId(edge),
+    source: edge.from,
+    target: edge.to,
+    sourceHandle: edge.fromPort ?? 'out',
+    targetHandle: edge.toPort ?? 'in',
+  }));
+  return {
+    nodes,
+    edges,
+    meta: {
+      name: document.name,
+      ...(document.description ? { description: document.description } : {}),
+      settings: document.settings ?? {},
+    },
+  };
+}
+
+export function toDocument(graph: Graph): WorkflowDocument {
+  return {
+    schemaVersion: 1,
+    name: graph.meta.name,
+    ...(graph.meta.description ? { description: graph.meta.description } : {}),
+    nodes: graph.nodes.map((node) => ({
+      id: node.id,
+      ...node.data.spec,
+      position: { x: Math.round(node.position.x), y: Math.round(node.position.y) },
+    })),
+    edges: graph.edges.map((edge) => ({
+      from: edge.source,
+      ...(edge.sourceHandle && edge.sourceHandle !== 'out' ? { fromPort: edge.sourceHandle } : {}),
+      to: edge.target,
+      ...(edge.targetHandle && edge.targetHandle !== 'in' ? { toPort: edge.targetHandle } : {}),
+    })),
+    settings: graph.meta.settings,
+  };
+}
+
+/** A fresh node id from the type's title: `if`, `code`, `manual_trigger`, then `if_2`, ... */
+export function newNodeId(title: string, taken: Set<string>): string {
+  const base =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '_')
+      .replace(/^_+|_+$/g, '')
+      .replace(/^(?=[0-9])/, 'n') || 'node';
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n += 1) if (!taken.has(`${base}_${n}`)) return `${base}_${n}`;
+}
+
+/** Would an edge source → target close a cycle? (target already reaches source) */
+export function wouldCycle(edges: Edge[], source: string, target: string): boolean {
+  const next = new Map<string, string[]>();
+  for (const edge of edges) next.set(edge.source, [...(next.get(edge.source) ?? []), edge.target]);
+  const stack = [target];
+  const seen = new Set<string>();
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (id === source) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(next.get(id) ?? []));
+  }
+  return false;
+}
+
+/** Left-to-right layered layout: a node's column is its longest path from a source. */
+export function autoLayout(nodes: FlowNode[], edges: Edge[]): FlowNode[] {
+  const incoming = new Map<string, string[]>();
+  for (const edge of edges) incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge.source]);
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depthOf = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    if (visiting.has(id)) return 0;
+    visiting.add(id);
+    const value = Math.max(-1, ...(incoming.get(id) ?? []).map(depthOf)) + 1;
+    visiting.delete(id);
+    depth.set(id, value);
+    return value;
+  };
+  const columns = new Map<number, FlowNode[]>();
+  const ordered = [...nodes].sort((a, b) => a.position.y - b.position.y);
+  for (const node of ordered) {
+    const column = depthOf(node.id);
+    columns.set(column, [...(columns.get(column) ?? []), node]);
+  }
+  const placed = new Map<string, { x: number; y: number }>();
+  for (const [column, members] of columns) {
+    members.forEach((node, index) =>
+      placed.set(node.id, { x: column * 280, y: (index - (members.length - 1) / 2) * 130 }),
+    );
+  }
+  return nodes.map((node) => ({ ...node, position: placed.get(node.id) ?? node.position }));
+}
+
+function schemaType(schema: JsonSchema): string | undefined {
+  return Array.isArray(schema.type) ? schema.type.find((t) => t !== 'null') : schema.type;
+}
+
+/** A starting config: schema defaults, and a sensible value for required text and code. */
+export function defaultConfig(schema: JsonSchema): JsonObject {
+  const config: JsonObject = {};
+  for (const [key, field] of Object.entries(schema.properties ?? {})) {
+    if (field.default !== undefined) config[key] = field.default;
+    else if (field.format === 'javascript') config[key] = 'return input;';
+  }
+  return config;
+}
+
+export function fieldKind(
+  schema: JsonSchema,
+):
+  | 'code'
+  | 'logic'
+  | 'enum'
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'objectArray'
+  | 'stringArray'
+  | 'record'
+  | 'object'
+  | 'json' {
+  if (schema.format === 'javascript') return 'code';
+  if (schema.format === 'json-logic') return 'logic';
+  if (schema.enum) return 'enum';
+  const type = schemaType(schema);
+  if (type === 'string') return 'string';
+  if (type === 'number' || type === 'integer') return 'number';
+  if (type === 'boolean') return 'boolean';
+  if (type === 'array') {
+    const items = schema.items ?? {};
+    if (schemaType(items) === 'object' && items.properties) return 'objectArray';
+    if (schemaType(items) === 'string' && !items.enum) return 'stringArray';
+    return 'json';
+  }
+  if (type === 'object') {
+    if (schema.properties && Object.keys(schema.properties).length > 0) return 'object';
+    if (typeof schema.additionalProperties === 'object') return 'record';
+  }
+  return 'json';
+}
+
+export function isJsonValue(value: unknown): value is JsonValue {
+  return value === null || ['string', 'number', 'boolean', 'object'].includes(typeof value);
+}
+
+export const FAMILY_ORDER = [
+  'trigger',
+  'logic',
+  'data',
+  'flow',
+  'actions',
+  'action',
+  'billing',
+  'growth',
+  'ai',
+  'safety',
+];
+export const FAMILY_TITLE: Record<string, string> = {
+  trigger: 'Triggers',
+  logic: 'Logic',
+  data: 'Data',
+  flow: 'Flow',
+  actions: 'Actions',
+  action: 'Actions',
+  billing: 'Billing',
+  growth: 'Growth',
+  ai: 'AI',
+  safety: 'Safety',
+};
