@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { csrfGuard } from './auth/csrf.js';
+import { startErrorTriggers } from './events/error-triggers.js';
 import { createAuthResolver } from './auth/resolver.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { webhookIngress } from './hooks/ingress.js';
@@ -42,6 +43,8 @@ export interface Api {
   /** The routes that were mounted, in order (tests compare them with the OpenAPI document). */
   routes: readonly AnyRoute[];
   openapi: OpenAPIRegistry;
+  /** Stop what the API started beside HTTP (the error-trigger listener); before closing the engine. */
+  close(): Promise<void>;
 }
 
 /** The HTTP surface: middleware, /healthz, /readyz, /metrics, every /api/v1 route, errors. */
@@ -66,7 +69,12 @@ export function createApi(deps: AppDeps): Api {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', settings.trustProxy);
-  app.use(requestId(), httpLogger(logger), httpMetrics(), helmet(), cors(settings.corsOrigins));
+  app.use(requestId(), httpMetrics());
+  // Webhook ingress is the hot path (machines calling in, thousands a second): it reads its raw
+  // body (signatures) and skips per-request logging and the browser-facing headers (helmet,
+  // CORS). Its errors still reach the problem+json handler at the end, which logs 5xx.
+  app.use(webhookIngress({ knex: deps.knex, runtime: () => ctx.bundle.runtime, webhooks, bodyLimit: settings.bodyLimit }));
+  app.use(httpLogger(logger), helmet(), cors(settings.corsOrigins));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -82,8 +90,6 @@ export function createApi(deps: AppDeps): Api {
   app.get('/metrics', metricsEndpoint(settings.metricsToken));
   registerSystemPaths(openapi);
 
-  // Webhook ingress reads its raw body (signatures), so it comes before the JSON parser.
-  app.use(webhookIngress({ knex: deps.knex, runtime: () => ctx.bundle.runtime, webhooks, bodyLimit: settings.bodyLimit }));
   // JSON and cookies only under /api: webhook ingress (/hooks) reads its raw body to check signatures.
   app.use(
     '/api',
@@ -107,7 +113,9 @@ export function createApi(deps: AppDeps): Api {
       ),
     ),
   );
-  return { app, routes, openapi };
+  // trigger.error: failed runs start error workflows for as long as the API runs.
+  const errorTriggers = startErrorTriggers(ctx);
+  return { app, routes, openapi, close: async () => void (await errorTriggers?.stop()) };
 }
 
 export function createApp(deps: AppDeps): Express {

@@ -3,6 +3,8 @@ export interface Figure {
   value: number;
   unit: string;
   target?: string;
+  /** 1/5/15-minute load average when the figure was taken (the machine is shared). */
+  load?: string;
 }
 
 export function percentile(samples: readonly number[], p: number): number {
