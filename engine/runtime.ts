@@ -45,6 +45,7 @@ export class Runtime {
   readonly executes: boolean;
   private readonly waiters = new Map<string, Set<(run: RunRecord) => void>>();
   private readonly listeners = new Set<RunListener>();
+  private readonly runListeners = new Map<string, Set<RunListener>>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
   private readonly logger: RuntimeLogger;
@@ -93,6 +94,20 @@ export class Runtime {
   subscribe(listener: RunListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** The events of one run only: O(1) per event however many runs are watched at once. */
+  subscribeRun(runId: string, listener: RunListener): () => void {
+    let listeners = this.runListeners.get(runId);
+    if (!listeners) {
+      listeners = new Set();
+      this.runListeners.set(runId, listeners);
+    }
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+      if (listeners.size === 0 && this.runListeners.get(runId) === listeners) this.runListeners.delete(runId);
+    };
   }
 
   /**
@@ -293,7 +308,7 @@ export class Runtime {
       const status = event.run.status;
       if (finishedRunStatuses.has(status) || status === 'waiting') this.notify(event.run);
     }
-    for (const listener of this.listeners) {
+    for (const listener of [...this.listeners, ...(this.runListeners.get(event.runId) ?? [])]) {
       try {
         listener(event);
       } catch {

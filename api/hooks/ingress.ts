@@ -169,8 +169,8 @@ async function respondWhenReady(
   let unsubscribe: () => void = () => undefined;
   const responded = new Promise<WebhookResponse>((resolve) => {
     // Listen before the run starts: a short run may respond before startRun returns.
-    unsubscribe = deps.runtime().subscribe((event: RunEvent) => {
-      if (event.type !== 'step' || event.runId !== runId || !respondNodes.has(event.step.nodeId)) return;
+    unsubscribe = deps.runtime().subscribeRun(runId, (event: RunEvent) => {
+      if (event.type !== 'step' || !respondNodes.has(event.step.nodeId)) return;
       if (event.step.status === 'succeeded' && isResponse(event.step.output)) resolve(event.step.output);
     });
   });

@@ -175,8 +175,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
           }
         };
         // runtime.subscribe: in queue mode the events come from the workers.
-        const unsubscribe = runtime().subscribe((event) => {
-          if (event.runId !== run.id) return;
+        const unsubscribe = runtime().subscribeRun(run.id, (event) => {
           if (live) forward(event);
           else buffered.push(event);
         });
