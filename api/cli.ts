@@ -29,7 +29,9 @@ class UsageError extends Error {}
 const out = (line = ''): void => void process.stdout.write(`${line}\n`);
 
 function describeIssue(issue: ValidationIssue): string {
-  const where = issue.nodeId ? `node "${issue.nodeId}"${issue.field ? ` ${issue.field}` : ''}` : issue.path.join('.') || 'document';
+  const where = issue.nodeId
+    ? `node "${issue.nodeId}"${issue.field ? ` ${issue.field}` : ''}`
+    : issue.path.join('.') || 'document';
   return `  ✗ ${where}: ${issue.message} [${issue.code}]`;
 }
 
@@ -47,11 +49,15 @@ async function readJson(file: string): Promise<unknown> {
 async function validateCommand(file: string): Promise<number> {
   const result = validateWorkflow(await readJson(file), createNodeRegistry());
   if (!result.ok) {
-    out(`✗ ${path.basename(file)} has ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}:`);
+    out(
+      `✗ ${path.basename(file)} has ${result.issues.length} problem${result.issues.length === 1 ? '' : 's'}:`,
+    );
     for (const issue of result.issues) out(describeIssue(issue));
     return 1;
   }
-  out(`✓ ${path.basename(file)} is valid: ${result.document.nodes.length} nodes, ${result.document.edges.length} edges`);
+  out(
+    `✓ ${path.basename(file)} is valid: ${result.document.nodes.length} nodes, ${result.document.edges.length} edges`,
+  );
   return 0;
 }
 
@@ -65,10 +71,17 @@ function parseInput(values: { input?: string; 'input-file'?: string }): Promise<
   }
 }
 
-const statusMark: Record<string, string> = { succeeded: '✓', failed: '✗', skipped: '–', waiting: '…', cancelled: '⊘' };
+const statusMark: Record<string, string> = {
+  succeeded: '✓',
+  failed: '✗',
+  skipped: '–',
+  waiting: '…',
+  cancelled: '⊘',
+};
 
 function describeStep(step: StepRecord): string {
-  const ms = step.startedAt && step.finishedAt ? ` ${step.finishedAt.getTime() - step.startedAt.getTime()} ms` : '';
+  const ms =
+    step.startedAt && step.finishedAt ? ` ${step.finishedAt.getTime() - step.startedAt.getTime()} ms` : '';
   const attempts = step.attempts > 1 ? ` (${step.attempts} attempts)` : '';
   const head = `${statusMark[step.status] ?? '?'} ${step.nodeId} ${step.status}${ms}${attempts}`;
   if (step.status === 'failed' && step.error) {
@@ -79,7 +92,10 @@ function describeStep(step: StepRecord): string {
   return head;
 }
 
-async function runCommand(file: string, values: { input?: string; 'input-file'?: string; json?: boolean; timeout?: string }): Promise<number> {
+async function runCommand(
+  file: string,
+  values: { input?: string; 'input-file'?: string; json?: boolean; timeout?: string },
+): Promise<number> {
   const registry = createNodeRegistry();
   const validation = validateWorkflow(await readJson(file), registry);
   if (!validation.ok) {
@@ -96,14 +112,24 @@ async function runCommand(file: string, values: { input?: string; 'input-file'?:
     logger,
   });
   // Outbound HTTP and SMTP for the nodes; the CLI's own workspace has no credentials to open.
-  const bundle = createRuntime(config, db.knex, logger, createNodeServices({ knex: db.knex, secrets: undefined }));
+  const bundle = createRuntime(
+    config,
+    db.knex,
+    logger,
+    createNodeServices({ knex: db.knex, secrets: undefined }),
+  );
   try {
     await bundle.runtime.start();
     const workspace = await ensureWorkspace(db.knex, { slug: 'cli', name: 'Command line' });
     const workflows = new WorkflowRepository(db.knex);
     const workflow = await workflows.createWorkflow(workspace.id, validation.document);
     const version = await workflows.publish(workflow.id, `revflow run ${path.basename(file)}`);
-    const started = await bundle.runtime.startRun({ workspaceId: workspace.id, workflowId: workflow.id, versionId: version.id, input });
+    const started = await bundle.runtime.startRun({
+      workspaceId: workspace.id,
+      workflowId: workflow.id,
+      versionId: version.id,
+      input,
+    });
     const timeoutMs = values.timeout ? Number(values.timeout) : undefined;
     const run = await bundle.runtime.waitForRun(started.id, { timeoutMs });
     const steps = await bundle.store.getSteps(run.id);

@@ -37,11 +37,13 @@ export function createNodeServices(deps: {
       };
   const allowLists = new OutboundAllowLists(deps.knex, parseAllowHosts(env.REVFLOW_SSRF_ALLOW_HOSTS));
   const http: HttpService = {
-    request: async (workspaceId, request) => guardedRequest(request, await allowLists.for(workspaceId), deps.http),
+    request: async (workspaceId, request) =>
+      guardedRequest(request, await allowLists.for(workspaceId), deps.http),
   };
   const mail = createMailer({
     credentials,
-    guard: async (workspaceId, host, port) => checkHost(host, port, await allowLists.for(workspaceId), deps.http?.resolve),
+    guard: async (workspaceId, host, port) =>
+      checkHost(host, port, await allowLists.for(workspaceId), deps.http?.resolve),
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     ...(env.REVFLOW_UNSUBSCRIBE_URL ? { unsubscribeUrl: env.REVFLOW_UNSUBSCRIBE_URL } : {}),
   });

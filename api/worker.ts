@@ -38,7 +38,13 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
       : undefined;
   // Nodes open credentials with the deployment key; without one they fail clearly at use.
   const secrets = process.env.REVFLOW_ENCRYPTION_KEY
-    ? new SecretBox(await loadEncryptionKey({ envKey: process.env.REVFLOW_ENCRYPTION_KEY, dataDir: config.REVFLOW_DATA_DIR, allowGenerate: false }))
+    ? new SecretBox(
+        await loadEncryptionKey({
+          envKey: process.env.REVFLOW_ENCRYPTION_KEY,
+          dataDir: config.REVFLOW_DATA_DIR,
+          allowGenerate: false,
+        }),
+      )
     : undefined;
   if (!secrets) logger.warn('REVFLOW_ENCRYPTION_KEY is not set: nodes cannot use credentials on this worker');
   const services = { ...createNodeServices({ knex: db.knex, secrets }), ...kit?.services(db.knex) };

@@ -21,9 +21,17 @@ export const w1Document: WorkflowDocumentInput = {
   name: 'W1',
   nodes: [
     { id: 'hook', type: 'trigger.webhook', config: { path: 'w1', responseMode: 'respondNode' } },
-    { id: 'shape', type: 'data.set', config: { fields: [{ name: 'total', value: '{{ input.body.qty * input.body.price }}' }] } },
+    {
+      id: 'shape',
+      type: 'data.set',
+      config: { fields: [{ name: 'total', value: '{{ input.body.qty * input.body.price }}' }] },
+    },
     { id: 'big', type: 'logic.if', config: { condition: { '>': [{ var: 'input.total' }, 100] } } },
-    { id: 'score', type: 'code.javascript', config: { source: 'return { total: input.total, tier: input.total > 500 ? "gold" : "silver" }' } },
+    {
+      id: 'score',
+      type: 'code.javascript',
+      config: { source: 'return { total: input.total, tier: input.total > 500 ? "gold" : "silver" }' },
+    },
     { id: 'reply', type: 'webhook.respond', config: { status: 200 } },
   ],
   edges: [
@@ -65,10 +73,15 @@ export async function benchEngine(): Promise<Figure[]> {
     const started = performance.now();
     const run = await runtime.startRun({ workspaceId: workspace.id, ...ids, input: input as never });
     const done = await runtime.waitForRun(run.id);
-    if (done.status !== 'succeeded') throw new Error(`bench run ${done.status}: ${JSON.stringify(done.error)}`);
+    if (done.status !== 'succeeded')
+      throw new Error(`bench run ${done.status}: ${JSON.stringify(done.error)}`);
     return performance.now() - started;
   };
-  const sequential = async (ids: { workflowId: string; versionId: string }, input: unknown, count: number) => {
+  const sequential = async (
+    ids: { workflowId: string; versionId: string },
+    input: unknown,
+    count: number,
+  ) => {
     for (let i = 0; i < 200; i += 1) await runOnce(ids, input); // warm-up
     const samples: number[] = [];
     for (let i = 0; i < count; i += 1) samples.push(await runOnce(ids, input));
@@ -91,8 +104,17 @@ export async function benchEngine(): Promise<Figure[]> {
     const w1 = await publish(w1Document);
     const w1Input = { method: 'POST', path: 'w1', headers: {}, query: {}, body: { qty: 3, price: 99 } };
     const w1Samples = await sequential(w1, w1Input, 2000);
-    figures.push({ name: 'W1 run without HTTP, sequential, durable (median)', value: median(w1Samples), unit: 'ms', target: '≤ 1.5 ms' });
-    figures.push({ name: 'W1 run without HTTP, sequential (p99)', value: percentile(w1Samples, 99), unit: 'ms' });
+    figures.push({
+      name: 'W1 run without HTTP, sequential, durable (median)',
+      value: median(w1Samples),
+      unit: 'ms',
+      target: '≤ 1.5 ms',
+    });
+    figures.push({
+      name: 'W1 run without HTTP, sequential (p99)',
+      value: percentile(w1Samples, 99),
+      unit: 'ms',
+    });
 
     // Throughput: 50 runs in flight, like 50 connections.
     const total = 10_000;
@@ -109,11 +131,24 @@ export async function benchEngine(): Promise<Figure[]> {
     );
     const wallMs = performance.now() - wallStart;
     const cpu = process.cpuUsage(cpuStart);
-    figures.push({ name: 'W1 runs/s without HTTP, 50 in flight', value: (total / wallMs) * 1000, unit: 'runs/s' });
-    figures.push({ name: 'W1 engine CPU per run (this process)', value: (cpu.user + cpu.system) / 1000 / total, unit: 'ms', target: '≈ 0.5 ms' });
+    figures.push({
+      name: 'W1 runs/s without HTTP, 50 in flight',
+      value: (total / wallMs) * 1000,
+      unit: 'runs/s',
+    });
+    figures.push({
+      name: 'W1 engine CPU per run (this process)',
+      value: (cpu.user + cpu.system) / 1000 / total,
+      unit: 'ms',
+      target: '≈ 0.5 ms',
+    });
     const [{ count }] = (await db.knex('steps').count('* as count')) as unknown as [{ count: string }];
     const [{ runs }] = (await db.knex('runs').count('* as runs')) as unknown as [{ runs: string }];
-    figures.push({ name: 'step rows per run (all benches)', value: Number(count) / Number(runs), unit: 'rows' });
+    figures.push({
+      name: 'step rows per run (all benches)',
+      value: Number(count) / Number(runs),
+      unit: 'rows',
+    });
     return figures;
   } finally {
     await runtime.stop();

@@ -47,12 +47,20 @@ export const edgeSpecSchema = z.object({
 export type EdgeSpec = z.infer<typeof edgeSpecSchema>;
 
 export const workflowSettingsSchema = z.object({
-  timeoutMs: z.number().int().min(1).max(30 * 86_400_000).optional(),
-  concurrency: z.number().int().min(1).max(10_000).optional(),
-  rateLimit: z
-    .object({ max: z.number().int().min(1), perMs: z.number().int().min(1) })
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(30 * 86_400_000)
     .optional(),
-  maxStepOutputBytes: z.number().int().min(1).max(100 * 1024 * 1024).optional(),
+  concurrency: z.number().int().min(1).max(10_000).optional(),
+  rateLimit: z.object({ max: z.number().int().min(1), perMs: z.number().int().min(1) }).optional(),
+  maxStepOutputBytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(100 * 1024 * 1024)
+    .optional(),
   sandbox: sandboxLimitsSchema.optional(),
   vars: z.record(z.string(), z.unknown()).optional(),
 });

@@ -130,7 +130,9 @@ export class Engine {
   private async executeHeld(runId: string, claimed?: ClaimedRun): Promise<RunRecord | undefined> {
     const taken =
       claimed ??
-      (await this.options.store.claimRun(runId, this.executorId, { staleAfterMs: this.options.staleAfterMs ?? 30_000 }));
+      (await this.options.store.claimRun(runId, this.executorId, {
+        staleAfterMs: this.options.staleAfterMs ?? 30_000,
+      }));
     if (!taken) return undefined;
     if (finishedRunStatuses.has(taken.run.status)) return taken.run;
     const plan = await this.planFor(taken.run.versionId);
@@ -156,7 +158,9 @@ export class Engine {
       sessionWith,
       services: this.options.services ?? {},
       maxStepOutputBytes:
-        plan.document.settings.maxStepOutputBytes ?? this.options.maxStepOutputBytes ?? DEFAULT_MAX_STEP_OUTPUT_BYTES,
+        plan.document.settings.maxStepOutputBytes ??
+        this.options.maxStepOutputBytes ??
+        DEFAULT_MAX_STEP_OUTPUT_BYTES,
       emit: (event) => this.emit(event),
       now: this.now,
     });
@@ -176,7 +180,8 @@ export class Engine {
     const local = this.executions.get(runId);
     const record = await this.options.store.requestCancel(runId);
     if (local) local.abort.abort(new RunAborted('cancelled'));
-    if (record && record.status === 'cancelled') this.emit({ type: 'run', runId, workspaceId: record.workspaceId, run: record });
+    if (record && record.status === 'cancelled')
+      this.emit({ type: 'run', runId, workspaceId: record.workspaceId, run: record });
     return record;
   }
 

@@ -32,7 +32,9 @@ export class StepTimeout extends Error {
 export function toStepError(error: unknown): StepError {
   if (error instanceof SandboxError) {
     const code = error.kind === 'timeout' ? 'timeout' : `sandbox_${error.kind}`;
-    return error.line === undefined ? { message: error.message, code } : { message: error.message, code, line: error.line };
+    return error.line === undefined
+      ? { message: error.message, code }
+      : { message: error.message, code, line: error.line };
   }
   if (error instanceof StepFailure) {
     return error.field === undefined

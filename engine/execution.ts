@@ -112,7 +112,11 @@ export class RunExecution {
   private restore(): void {
     for (const nodeId of this.plan.nodes.keys()) this.state.set(nodeId, 'pending');
     for (const step of this.steps.values()) {
-      if (step.status === 'succeeded' || step.status === 'skipped' || (step.status === 'failed' && step.ports.length > 0)) {
+      if (
+        step.status === 'succeeded' ||
+        step.status === 'skipped' ||
+        (step.status === 'failed' && step.ports.length > 0)
+      ) {
         this.markDone(step.nodeId, step.ports, step.status === 'succeeded' ? step.output : undefined);
       } else if (step.status === 'waiting') {
         this.state.set(step.nodeId, 'waiting');
@@ -185,7 +189,12 @@ export class RunExecution {
     const inputs: { from: string; port: string; toPort: string; value: Json }[] = [];
     for (const edge of node.inbound) {
       if (this.fired.get(edge.from)?.includes(edge.fromPort)) {
-        inputs.push({ from: edge.from, port: edge.fromPort, toPort: edge.toPort, value: this.outputs.get(edge.from) ?? null });
+        inputs.push({
+          from: edge.from,
+          port: edge.fromPort,
+          toPort: edge.toPort,
+          value: this.outputs.get(edge.from) ?? null,
+        });
       }
     }
     return inputs;
@@ -236,7 +245,8 @@ export class RunExecution {
     this.active += 1;
     void this.runStep(node, input).finally(() => {
       this.active -= 1;
-      if (!this.failure && !this.abort.signal.aborted) this.scheduleFrom(node.outbound.map((edge) => edge.to));
+      if (!this.failure && !this.abort.signal.aborted)
+        this.scheduleFrom(node.outbound.map((edge) => edge.to));
       if (this.active === 0) this.settled?.();
     });
   }
@@ -282,7 +292,10 @@ export class RunExecution {
       } catch (error) {
         if (this.abort.signal.aborted) {
           const reason: unknown = this.abort.signal.reason;
-          return this.completeAborted(step, reason instanceof RunAborted ? reason : new RunAborted('cancelled'));
+          return this.completeAborted(
+            step,
+            reason instanceof RunAborted ? reason : new RunAborted('cancelled'),
+          );
         }
         const stepError = toStepError(error);
         const retryable = stepError.code !== 'config' && stepError.code !== 'output_too_large';
@@ -292,7 +305,10 @@ export class RunExecution {
             await sleep(retryDelayMs(node.retry, attempt), this.abort.signal);
           } catch {
             const reason: unknown = this.abort.signal.reason;
-            return this.completeAborted(step, reason instanceof RunAborted ? reason : new RunAborted('cancelled'));
+            return this.completeAborted(
+              step,
+              reason instanceof RunAborted ? reason : new RunAborted('cancelled'),
+            );
           }
           continue;
         }
@@ -323,7 +339,16 @@ export class RunExecution {
     const stepAbort = timeoutMs === undefined ? undefined : new AbortController();
     const onRunAbort = (): void => stepAbort?.abort(this.abort.signal.reason);
     if (stepAbort) this.abort.signal.addEventListener('abort', onRunAbort, { once: true });
-    const ctx = this.contextFor(node, step, config, scope, attempt, resume, stepAbort?.signal ?? this.abort.signal, timeoutMs);
+    const ctx = this.contextFor(
+      node,
+      step,
+      config,
+      scope,
+      attempt,
+      resume,
+      stepAbort?.signal ?? this.abort.signal,
+      timeoutMs,
+    );
     let timer: NodeJS.Timeout | undefined;
     try {
       const running = Promise.resolve(node.type.run(ctx, input));
@@ -359,7 +384,9 @@ export class RunExecution {
 
   private sessionFor(node: NodePlan): SandboxSession {
     const own = node.spec.sandbox;
-    return own?.memoryMb === undefined && own?.cpuTimeoutMs === undefined ? this.deps.session : this.deps.sessionWith(own);
+    return own?.memoryMb === undefined && own?.cpuTimeoutMs === undefined
+      ? this.deps.session
+      : this.deps.sessionWith(own);
   }
 
   /** Rejects when the run is aborted; one promise per run, shared by every step's race. */
@@ -389,7 +416,11 @@ export class RunExecution {
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       const field = issue ? ['config', ...issue.path.map(String)].join('.') : 'config';
-      throw new StepFailure(`${field}: ${issue?.message ?? 'invalid config'} (after evaluating expressions)`, 'config', field);
+      throw new StepFailure(
+        `${field}: ${issue?.message ?? 'invalid config'} (after evaluating expressions)`,
+        'config',
+        field,
+      );
     }
     return parsed.data;
   }
@@ -422,7 +453,10 @@ export class RunExecution {
       signal,
       sandbox: {
         runCode: (source, codeInput, options) =>
-          session.runCode(source, codeInput, scope, { timeoutMs: options?.timeoutMs ?? cpuTimeoutMs, signal }),
+          session.runCode(source, codeInput, scope, {
+            timeoutMs: options?.timeoutMs ?? cpuTimeoutMs,
+            signal,
+          }),
         evaluate: (expression, override) => {
           const [value] = session.evaluate([expression], override ? { ...scope, ...override } : scope, {
             timeoutMs: cpuTimeoutMs,
@@ -434,7 +468,8 @@ export class RunExecution {
       resume,
       inputs: this.inputsOf(node),
       logic: (rule) => evaluateLogic(rule, scope),
-      route: (port, value) => new Routed(typeof port === 'string' ? [port] : port, value === undefined ? scope.input : value),
+      route: (port, value) =>
+        new Routed(typeof port === 'string' ? [port] : port, value === undefined ? scope.input : value),
       wait: (spec) => new Waiting(spec),
     };
   }
@@ -446,12 +481,21 @@ export class RunExecution {
 
   private logTo(step: StepRecord, level: string, message: string, data?: Json): void {
     if (step.logs.length >= MAX_LOG_ENTRIES) return;
-    const entry: Record<string, Json> = { level, message: message.slice(0, 10_000), at: this.deps.now().toISOString() };
+    const entry: Record<string, Json> = {
+      level,
+      message: message.slice(0, 10_000),
+      at: this.deps.now().toISOString(),
+    };
     if (data !== undefined) entry.data = data;
     step.logs.push(entry);
   }
 
-  private async completeSucceeded(node: NodePlan, step: StepRecord, ports: string[], output: Json): Promise<void> {
+  private async completeSucceeded(
+    node: NodePlan,
+    step: StepRecord,
+    ports: string[],
+    output: Json,
+  ): Promise<void> {
     Object.assign(step, { status: 'succeeded', output, ports, finishedAt: this.deps.now(), error: null });
     if (node.id === this.run.triggerNodeId) this.triggerOutput = output;
     this.markDirty(step);

@@ -4,15 +4,7 @@ import type { Json } from './json.js';
 
 /** Families group node types on the canvas palette. */
 export type NodeFamily =
-  | 'trigger'
-  | 'logic'
-  | 'flow'
-  | 'data'
-  | 'action'
-  | 'billing'
-  | 'growth'
-  | 'ai'
-  | 'safety';
+  'trigger' | 'logic' | 'flow' | 'data' | 'action' | 'billing' | 'growth' | 'ai' | 'safety';
 
 /** What an expression can see (DESIGN §3). */
 export interface ExpressionScope {

@@ -31,7 +31,11 @@ export interface WorkflowPlan {
 
 export class PlanError extends Error {}
 
-export function planWorkflow(versionId: string, document: WorkflowDocument, registry: NodeRegistry): WorkflowPlan {
+export function planWorkflow(
+  versionId: string,
+  document: WorkflowDocument,
+  registry: NodeRegistry,
+): WorkflowPlan {
   const nodes = new Map<string, NodePlan>();
   const triggers: string[] = [];
   for (const spec of document.nodes) {

@@ -1,9 +1,15 @@
 import type { RetryPolicy } from './document.js';
 
 /** Delay before attempt `attempt + 1`: exponential (or fixed) with ±25 % jitter, capped. */
-export function retryDelayMs(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  policy: RetryPolicy,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const base =
-    policy.backoff === 'exponential' ? policy.initialDelayMs * 2 ** Math.max(0, attempt - 1) : policy.initialDelayMs;
+    policy.backoff === 'exponential'
+      ? policy.initialDelayMs * 2 ** Math.max(0, attempt - 1)
+      : policy.initialDelayMs;
   const jittered = base * (0.75 + random() * 0.5);
   return Math.round(Math.min(policy.maxDelayMs, jittered));
 }

@@ -4,7 +4,12 @@ import type { Json } from './json.js';
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
 export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'cancelled';
 
-export const finishedRunStatuses: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled', 'timed_out']);
+export const finishedRunStatuses: ReadonlySet<RunStatus> = new Set([
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+]);
 
 export interface StepError {
   message: string;
@@ -98,7 +103,11 @@ export interface RunStore {
    * Take a run for this executor if nobody live holds it: queued, waiting and due, or running
    * under an executor that stopped heartbeating. Returns the run and its committed steps.
    */
-  claimRun(runId: string, executorId: string, options?: { staleAfterMs?: number }): Promise<ClaimedRun | undefined>;
+  claimRun(
+    runId: string,
+    executorId: string,
+    options?: { staleAfterMs?: number },
+  ): Promise<ClaimedRun | undefined>;
   /** Commit steps and a run patch atomically. Implementations may group commits of many runs. */
   commit(runId: string, steps: readonly StepRecord[], patch: RunPatch): Promise<void>;
   getRun(runId: string): Promise<RunRecord | undefined>;

@@ -65,7 +65,8 @@ export interface OutboundResponse {
 }
 
 /** Errors of the outbound client carry one of these codes (`error.code`). */
-export type OutboundErrorCode = 'ssrf_blocked' | 'timeout' | 'response_too_large' | 'too_many_redirects' | 'network' | 'invalid_url';
+export type OutboundErrorCode =
+  'ssrf_blocked' | 'timeout' | 'response_too_large' | 'too_many_redirects' | 'network' | 'invalid_url';
 
 export interface HttpService {
   /** One HTTP exchange for a workspace, through the SSRF guard with its allow-list. */
@@ -87,7 +88,11 @@ export interface MailMessage {
 
 export interface MailService {
   /** Send with the SMTP credential, or the deployment's SMTP_URL when none is given. */
-  send(workspaceId: string, credentialId: string | undefined, message: MailMessage): Promise<{ messageId: string; accepted: string[]; rejected: string[] }>;
+  send(
+    workspaceId: string,
+    credentialId: string | undefined,
+    message: MailMessage,
+  ): Promise<{ messageId: string; accepted: string[]; rejected: string[] }>;
   /** Default List-Unsubscribe URL for commercial email (REVFLOW_UNSUBSCRIBE_URL). */
   readonly unsubscribeUrl?: string;
 }
@@ -117,7 +122,12 @@ export interface WorkItemsService {
    * Create once per `sourceKey` (the step's idempotency key): a second call with the same key
    * returns the row the first one made, so a crash-resumed step adds no duplicate.
    */
-  create(kind: 'task' | 'ticket', workspaceId: string, item: WorkItemInput, source: { key: string; runId: string }): Promise<{ item: WorkItem; created: boolean }>;
+  create(
+    kind: 'task' | 'ticket',
+    workspaceId: string,
+    item: WorkItemInput,
+    source: { key: string; runId: string },
+  ): Promise<{ item: WorkItem; created: boolean }>;
 }
 
 declare module '../engine/node.js' {
@@ -139,7 +149,16 @@ export function required<T>(service: T | undefined, name: string): T {
 export function outboundCode(error: unknown): OutboundErrorCode | undefined {
   if (error instanceof Error && 'code' in error && typeof error.code === 'string') {
     const code = error.code as OutboundErrorCode;
-    return ['ssrf_blocked', 'timeout', 'response_too_large', 'too_many_redirects', 'network', 'invalid_url'].includes(code) ? code : undefined;
+    return [
+      'ssrf_blocked',
+      'timeout',
+      'response_too_large',
+      'too_many_redirects',
+      'network',
+      'invalid_url',
+    ].includes(code)
+      ? code
+      : undefined;
   }
   return undefined;
 }
@@ -171,7 +190,8 @@ export function secretValues(secret: CredentialSecret): string[] {
 /** Replace every occurrence of a secret in strings (keys included) of a JSON value. */
 export function redact(value: Json, secrets: readonly string[]): Json {
   if (secrets.length === 0) return value;
-  const scrub = (text: string): string => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
+  const scrub = (text: string): string =>
+    secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text);
   const walk = (item: Json): Json => {
     if (typeof item === 'string') return scrub(item);
     if (Array.isArray(item)) return item.map(walk);
@@ -188,5 +208,10 @@ export function redact(value: Json, secrets: readonly string[]): Json {
  * credentials of these types (JSON Schema `format: "credential"`).
  */
 export function credentialRef(types: readonly CredentialType[], description: string) {
-  return z.string().min(1).max(100).describe(description).meta({ format: 'credential', credentialTypes: [...types] });
+  return z
+    .string()
+    .min(1)
+    .max(100)
+    .describe(description)
+    .meta({ format: 'credential', credentialTypes: [...types] });
 }

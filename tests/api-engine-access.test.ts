@@ -31,8 +31,13 @@ beforeAll(async () => {
   team = await createTeam(server);
   const base = `/api/v1/workspaces/${team.workspaceId}`;
   const created = await team.member.client.post<{ id: string }>(`${base}/workflows`, document);
-  const version = await team.member.client.post<{ id: string }>(`${base}/workflows/${created.body.id}/publish`, {});
-  const run = await team.member.client.post<{ id: string }>(`${base}/workflows/${created.body.id}/runs`, { input: { a: 1 } });
+  const version = await team.member.client.post<{ id: string }>(
+    `${base}/workflows/${created.body.id}/publish`,
+    {},
+  );
+  const run = await team.member.client.post<{ id: string }>(`${base}/workflows/${created.body.id}/runs`, {
+    input: { a: 1 },
+  });
   ids = { workflowId: created.body.id, versionId: version.body.id, runId: run.body.id };
 });
 afterAll(async () => {
@@ -57,10 +62,19 @@ const badRun = { path: (w: string) => `${ws(w)}/runs/not-a-uuid`, param: 'params
 
 const cases: Array<[string, RouteCase]> = [
   ['list workflows', { method: 'GET', path: (w) => `${ws(w)}/workflows`, role: 'viewer' }],
-  ['create a workflow', { method: 'POST', path: (w) => `${ws(w)}/workflows`, role: 'member', body: document }],
-  ['import a workflow', { method: 'POST', path: (w) => `${ws(w)}/workflows/import`, role: 'member', body: document }],
+  [
+    'create a workflow',
+    { method: 'POST', path: (w) => `${ws(w)}/workflows`, role: 'member', body: document },
+  ],
+  [
+    'import a workflow',
+    { method: 'POST', path: (w) => `${ws(w)}/workflows/import`, role: 'member', body: document },
+  ],
   ['read a workflow', { method: 'GET', path: wf, role: 'viewer', malformed: badWorkflow }],
-  ['save a draft', { method: 'PUT', path: wf, role: 'member', body: document, malformed: { ...badWorkflow } }],
+  [
+    'save a draft',
+    { method: 'PUT', path: wf, role: 'member', body: document, malformed: { ...badWorkflow } },
+  ],
   ['publish', { method: 'POST', path: (w) => `${wf(w)}/publish`, role: 'member', body: {} }],
   ['list versions', { method: 'GET', path: (w) => `${wf(w)}/versions`, role: 'viewer' }],
   ['read a version', { method: 'GET', path: (w) => `${wf(w)}/versions/${ids.versionId}`, role: 'viewer' }],
@@ -68,7 +82,10 @@ const cases: Array<[string, RouteCase]> = [
   ['deactivate', { method: 'POST', path: (w) => `${wf(w)}/deactivate`, role: 'member' }],
   ['export', { method: 'GET', path: (w) => `${wf(w)}/export`, role: 'viewer' }],
   ['read webhook secrets', { method: 'GET', path: (w) => `${wf(w)}/webhooks`, role: 'admin' }],
-  ['rotate a webhook secret', { method: 'POST', path: (w) => `${wf(w)}/webhooks/hook/rotate-secret`, role: 'admin' }],
+  [
+    'rotate a webhook secret',
+    { method: 'POST', path: (w) => `${wf(w)}/webhooks/hook/rotate-secret`, role: 'admin' },
+  ],
   ['start a run', { method: 'POST', path: (w) => `${wf(w)}/runs`, role: 'member', body: { input: {} } }],
   ['list runs', { method: 'GET', path: (w) => `${ws(w)}/runs`, role: 'viewer' }],
   ['read a run', { method: 'GET', path: run, role: 'viewer', malformed: badRun }],
@@ -100,7 +117,10 @@ describe.each(cases)('%s', (_name, route) => {
     expect(intoTeam.status).toBe(404);
     expect(intoTeam.text).not.toContain(secretName);
     // The outsider's own workspace with this workspace's ids finds nothing either.
-    if (route.path(team.workspaceId).includes(ids.workflowId) || route.path(team.workspaceId).includes(ids.runId)) {
+    if (
+      route.path(team.workspaceId).includes(ids.workflowId) ||
+      route.path(team.workspaceId).includes(ids.runId)
+    ) {
       const crossed = await call(team.outsider, route, route.path(team.outsider.account.workspaceId));
       expect(crossed.status).toBe(404);
       expect(crossed.text).not.toContain(secretName);
@@ -108,18 +128,26 @@ describe.each(cases)('%s', (_name, route) => {
   });
 });
 
-describe.each(cases.filter(([, route]) => below[route.role] !== undefined))('%s, below its role', (_name, route) => {
-  it('answers 403 naming the role it needs', async () => {
-    const response = await call(team[below[route.role]!], route, route.path(team.workspaceId));
-    expect(response.status).toBe(403);
-    expect(response.body.detail).toContain(route.role);
-  });
-});
+describe.each(cases.filter(([, route]) => below[route.role] !== undefined))(
+  '%s, below its role',
+  (_name, route) => {
+    it('answers 403 naming the role it needs', async () => {
+      const response = await call(team[below[route.role]!], route, route.path(team.workspaceId));
+      expect(response.status).toBe(403);
+      expect(response.body.detail).toContain(route.role);
+    });
+  },
+);
 
-describe.each(cases.filter(([, route]) => route.malformed !== undefined))('%s, with a malformed id', (_name, route) => {
-  it('answers 400 naming the parameter', async () => {
-    const response = await call(team.admin, route, route.malformed!.path(team.workspaceId));
-    expect(response.status).toBe(400);
-    expect(response.body.invalidParams?.map((p: { name: string }) => p.name)).toContain(route.malformed!.param);
-  });
-});
+describe.each(cases.filter(([, route]) => route.malformed !== undefined))(
+  '%s, with a malformed id',
+  (_name, route) => {
+    it('answers 400 naming the parameter', async () => {
+      const response = await call(team.admin, route, route.malformed!.path(team.workspaceId));
+      expect(response.status).toBe(400);
+      expect(response.body.invalidParams?.map((p: { name: string }) => p.name)).toContain(
+        route.malformed!.param,
+      );
+    });
+  },
+);

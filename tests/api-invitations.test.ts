@@ -374,12 +374,10 @@ describe('invitations', () => {
   describe('revoking', () => {
     it('refuses an accepted invitation: remove the member instead', async () => {
       const invitation = await invite();
-      const accepted = await server
-        .client()
-        .post(`/api/v1/invitations/${tokenOf(invitation)}/accept`, {
-          name: 'Joined',
-          password: 'member Password 5',
-        });
+      const accepted = await server.client().post(`/api/v1/invitations/${tokenOf(invitation)}/accept`, {
+        name: 'Joined',
+        password: 'member Password 5',
+      });
       expect(accepted.status).toBe(200);
       const response = await team.admin.client.delete(`${invitations}/${invitation.id}`);
       expect(response.status).toBe(409);

@@ -24,10 +24,25 @@ function hookWorkflow(path: string, trigger: Record<string, unknown> = {}) {
     name: `Hook ${path}`,
     nodes: [
       { id: 'hook', type: 'trigger.webhook', config: { path, ...trigger } },
-      { id: 'shape', type: 'data.set', config: { keepInput: false, fields: [{ name: 'total', value: '{{ input.body.qty * input.body.price }}' }] } },
+      {
+        id: 'shape',
+        type: 'data.set',
+        config: {
+          keepInput: false,
+          fields: [{ name: 'total', value: '{{ input.body.qty * input.body.price }}' }],
+        },
+      },
       { id: 'big', type: 'logic.if', config: { condition: { '>': [{ var: 'input.total' }, 100] } } },
-      { id: 'score', type: 'code.javascript', config: { source: 'return { total: input.total, tier: input.total > 500 ? "gold" : "silver" }' } },
-      { id: 'reply', type: 'webhook.respond', config: { status: 200, headers: { 'x-revflow-tier': '{{ input.tier }}' } } },
+      {
+        id: 'score',
+        type: 'code.javascript',
+        config: { source: 'return { total: input.total, tier: input.total > 500 ? "gold" : "silver" }' },
+      },
+      {
+        id: 'reply',
+        type: 'webhook.respond',
+        config: { status: 200, headers: { 'x-revflow-tier': '{{ input.tier }}' } },
+      },
     ],
     edges: [
       { from: 'hook', to: 'shape' },
@@ -41,15 +56,23 @@ function hookWorkflow(path: string, trigger: Record<string, unknown> = {}) {
 async function activeHook(path: string, trigger: Record<string, unknown> = {}): Promise<string> {
   const created = await team.member.client.post<Body>(`${base}/workflows`, hookWorkflow(path, trigger));
   expect(created.status).toBe(201);
-  expect((await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/publish`, {})).status).toBe(201);
-  expect((await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/activate`)).status).toBe(200);
+  expect(
+    (await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/publish`, {})).status,
+  ).toBe(201);
+  expect((await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/activate`)).status).toBe(
+    200,
+  );
   return created.body.id as string;
 }
 
 const hookUrl = (path: string) => `${server.baseUrl}/hooks/${team.workspaceId}/${path}`;
 
 function post(path: string, body: string, headers: Record<string, string> = {}) {
-  return fetch(hookUrl(path), { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  return fetch(hookUrl(path), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
 }
 
 async function runsOf(workflowId: string): Promise<Array<{ id: string; input: { body: unknown } }>> {
@@ -65,7 +88,12 @@ describe('webhook ingress', () => {
     const { runId } = (await response.json()) as { runId: string };
     const run = await team.viewer.client.get<Body>(`${base}/runs/${runId}`);
     expect(run.body.workflowId).toBe(workflowId);
-    expect(run.body.input).toMatchObject({ method: 'POST', path: 'lead-created', query: { source: 'form' }, body: { qty: 2, price: 10 } });
+    expect(run.body.input).toMatchObject({
+      method: 'POST',
+      path: 'lead-created',
+      query: { source: 'form' },
+      body: { qty: 2, price: 10 },
+    });
   });
 
   it('answers synchronously with what the Respond node sends', async () => {
@@ -91,13 +119,17 @@ describe('webhook ingress', () => {
     expect(hooks.body.items[0].url).toContain(`/hooks/${team.workspaceId}/signed-hook`);
     const body = JSON.stringify({ qty: 1, price: 1 });
 
-    expect((await post('signed-hook', body, { 'revflow-signature': signPayload(secret, body) })).status).toBe(202);
+    expect((await post('signed-hook', body, { 'revflow-signature': signPayload(secret, body) })).status).toBe(
+      202,
+    );
 
     const forged = await post('signed-hook', body, { 'revflow-signature': signPayload('whsec_wrong', body) });
     expect(forged.status).toBe(401);
     expect(await forged.json()).toMatchObject({ reason: 'The signature does not match the body' });
 
-    const stale = await post('signed-hook', body, { 'revflow-signature': signPayload(secret, body, Math.floor(Date.now() / 1000) - 600) });
+    const stale = await post('signed-hook', body, {
+      'revflow-signature': signPayload(secret, body, Math.floor(Date.now() / 1000) - 600),
+    });
     expect(stale.status).toBe(401);
     expect(((await stale.json()) as { reason: string }).reason).toMatch(/tolerance/);
 

@@ -46,7 +46,9 @@ async function untilRun(runId: string, statuses: string[]): Promise<Body> {
 async function publishedWorkflow(document: object): Promise<string> {
   const created = await team.member.client.post<Body>(`${base}/workflows`, document);
   expect(created.status).toBe(201);
-  const published = await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/publish`, { note: 'first' });
+  const published = await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/publish`, {
+    note: 'first',
+  });
   expect(published.status).toBe(201);
   return created.body.id as string;
 }
@@ -65,7 +67,12 @@ describe('workflow drafts', () => {
   });
 
   it('refuses a document that is not a workflow, naming the field', async () => {
-    const response = await team.member.client.post<Body>(`${base}/workflows`, { schemaVersion: 1, name: 'x', nodes: 'nope', edges: [] });
+    const response = await team.member.client.post<Body>(`${base}/workflows`, {
+      schemaVersion: 1,
+      name: 'x',
+      nodes: 'nope',
+      edges: [],
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     expect(response.body.invalidParams.map((p: { name: string }) => p.name)).toContain('nodes');
@@ -78,7 +85,10 @@ describe('workflow drafts', () => {
     const id = created.body.id as string;
     const refused = await team.member.client.post<Body>(`${base}/workflows/${id}/publish`, {});
     expect(refused.status).toBe(400);
-    expect(refused.body.invalidParams).toContainEqual({ name: 'nodes.offer.config.source', reason: expect.stringContaining('required') });
+    expect(refused.body.invalidParams).toContainEqual({
+      name: 'nodes.offer.config.source',
+      reason: expect.stringContaining('required'),
+    });
 
     const saved = await team.member.client.put<Body>(`${base}/workflows/${id}`, scoring());
     expect(saved.status).toBe(200);
@@ -112,7 +122,11 @@ describe('workflow drafts', () => {
     await untilRun(run.body.id, ['succeeded']);
     const listed = await team.viewer.client.get<Body>(`${base}/workflows?q=findable`);
     expect(listed.body.items).toHaveLength(1);
-    expect(listed.body.items[0]).toMatchObject({ id, status: 'published', lastRun: { id: run.body.id, status: 'succeeded' } });
+    expect(listed.body.items[0]).toMatchObject({
+      id,
+      status: 'published',
+      lastRun: { id: run.body.id, status: 'succeeded' },
+    });
   });
 
   it('keeps viewers from editing and other workspaces out', async () => {
@@ -123,7 +137,9 @@ describe('workflow drafts', () => {
     expect(foreign.status).toBe(404);
     expect(foreign.text).not.toContain('Score account');
     // The outsider's own workspace id with this workflow id finds nothing either.
-    const crossed = await team.outsider.client.get<Body>(`/api/v1/workspaces/${team.outsider.account.workspaceId}/workflows/${id}`);
+    const crossed = await team.outsider.client.get<Body>(
+      `/api/v1/workspaces/${team.outsider.account.workspaceId}/workflows/${id}`,
+    );
     expect(crossed.status).toBe(404);
     expect((await server.client().get<Body>(`${base}/workflows`)).status).toBe(401);
   });
@@ -138,19 +154,28 @@ describe('workflow drafts', () => {
 describe('runs', () => {
   it('runs the published version and records every step', async () => {
     const id = await publishedWorkflow(scoring());
-    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, { input: { score: 75, usage: 91 } });
+    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, {
+      input: { score: 75, usage: 91 },
+    });
     expect(started.status).toBe(202);
     expect(started.headers.get('location')).toBe(`${base}/runs/${started.body.id}`);
     const run = await untilRun(started.body.id, ['succeeded', 'failed']);
     expect(run).toMatchObject({ status: 'succeeded', version: 1, output: { plan: 'professional' } });
     const offer = run.steps.find((step: Body) => step.nodeId === 'offer');
-    expect(offer).toMatchObject({ status: 'succeeded', attempts: 1, input: { score: 75, usage: 91 }, output: { plan: 'professional' } });
+    expect(offer).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      input: { score: 75, usage: 91 },
+      output: { plan: 'professional' },
+    });
     expect(typeof (offer as { durationMs: unknown }).durationMs).toBe('number');
   });
 
   it('refuses to run an unpublished workflow with a clear reason', async () => {
     const created = await team.member.client.post<Body>(`${base}/workflows`, scoring());
-    const response = await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/runs`, { input: {} });
+    const response = await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/runs`, {
+      input: {},
+    });
     expect(response.status).toBe(409);
     expect(response.body.detail).toMatch(/Publish the workflow/);
   });
@@ -159,13 +184,17 @@ describe('runs', () => {
     const id = await publishedWorkflow(scoring());
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, { input: { score: 70, usage: i } });
+      const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, {
+        input: { score: 70, usage: i },
+      });
       ids.push(started.body.id);
     }
     await Promise.all(ids.map((runId) => untilRun(runId, ['succeeded'])));
     const first = await team.viewer.client.get<Body>(`${base}/runs?workflowId=${id}&limit=2`);
     expect(first.body.items.map((r: { id: string }) => r.id)).toEqual([ids[4], ids[3]]);
-    const second = await team.viewer.client.get<Body>(`${base}/runs?workflowId=${id}&limit=2&cursor=${first.body.nextCursor}`);
+    const second = await team.viewer.client.get<Body>(
+      `${base}/runs?workflowId=${id}&limit=2&cursor=${first.body.nextCursor}`,
+    );
     expect(second.body.items.map((r: { id: string }) => r.id)).toEqual([ids[2], ids[1]]);
     const failed = await team.viewer.client.get<Body>(`${base}/runs?workflowId=${id}&status=failed`);
     expect(failed.body.items).toEqual([]);
@@ -196,16 +225,26 @@ describe('runs', () => {
 
   it('retries a failed run from its failed step with the newly published version', async () => {
     const id = await publishedWorkflow(scoring('throw new Error("pricing service down")'));
-    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, { input: { score: 90, usage: 95 } });
+    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, {
+      input: { score: 90, usage: 95 },
+    });
     const failed = await untilRun(started.body.id, ['failed']);
-    expect(failed.steps.find((s: Body) => s.nodeId === 'offer')).toMatchObject({ status: 'failed', error: { message: expect.stringContaining('pricing service down') } });
+    expect(failed.steps.find((s: Body) => s.nodeId === 'offer')).toMatchObject({
+      status: 'failed',
+      error: { message: expect.stringContaining('pricing service down') },
+    });
 
     await team.member.client.put<Body>(`${base}/workflows/${id}`, scoring());
     await team.member.client.post<Body>(`${base}/workflows/${id}/publish`, { note: 'fixed' });
     const retried = await team.member.client.post<Body>(`${base}/runs/${started.body.id}/retry`);
     expect(retried.status).toBe(202);
     const run = await untilRun(retried.body.id, ['succeeded', 'failed']);
-    expect(run).toMatchObject({ status: 'succeeded', retryOf: started.body.id, version: 2, output: { plan: 'professional' } });
+    expect(run).toMatchObject({
+      status: 'succeeded',
+      retryOf: started.body.id,
+      version: 2,
+      output: { plan: 'professional' },
+    });
   });
 
   it('streams live step updates over Server-Sent Events until the run ends', async () => {
@@ -222,10 +261,18 @@ describe('runs', () => {
         { from: 'pause', to: 'after' },
       ],
     });
-    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, { input: { lead: 1 } });
-    const events = await readSse(`${server.baseUrl}${base}/runs/${started.body.id}/events`, team.viewer.client.sessionCookie!, 10_000);
+    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, {
+      input: { lead: 1 },
+    });
+    const events = await readSse(
+      `${server.baseUrl}${base}/runs/${started.body.id}/events`,
+      team.viewer.client.sessionCookie!,
+      10_000,
+    );
     expect(events[0]?.event).toBe('snapshot');
-    const stepEvents = events.filter((e) => e.event === 'step').map((e) => `${e.data.nodeId}:${e.data.status}`);
+    const stepEvents = events
+      .filter((e) => e.event === 'step')
+      .map((e) => `${e.data.nodeId}:${e.data.status}`);
     expect(stepEvents).toContain('after:succeeded');
     const last = events.at(-1)!;
     expect(last.event).toBe('run');
@@ -234,10 +281,16 @@ describe('runs', () => {
 
   it('hides runs of other workspaces', async () => {
     const id = await publishedWorkflow(scoring());
-    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, { input: { score: 1 } });
-    const foreign = await team.outsider.client.get<Body>(`/api/v1/workspaces/${team.outsider.account.workspaceId}/runs/${started.body.id}`);
+    const started = await team.member.client.post<Body>(`${base}/workflows/${id}/runs`, {
+      input: { score: 1 },
+    });
+    const foreign = await team.outsider.client.get<Body>(
+      `/api/v1/workspaces/${team.outsider.account.workspaceId}/runs/${started.body.id}`,
+    );
     expect(foreign.status).toBe(404);
-    expect((await team.outsider.client.post<Body>(`${base}/runs/${started.body.id}/cancel`)).status).toBe(404);
+    expect((await team.outsider.client.post<Body>(`${base}/runs/${started.body.id}/cancel`)).status).toBe(
+      404,
+    );
   });
 });
 
@@ -257,9 +310,16 @@ describe('activation and node types', () => {
     const response = await team.viewer.client.get<Body>('/api/v1/node-types');
     expect(response.status).toBe(200);
     const byType = new Map(response.body.items.map((t: { type: string }) => [t.type, t]));
-    expect(byType.get('logic.if')).toMatchObject({ family: 'logic', inputs: ['in'], outputs: ['true', 'false'] });
+    expect(byType.get('logic.if')).toMatchObject({
+      family: 'logic',
+      inputs: ['in'],
+      outputs: ['true', 'false'],
+    });
     expect(byType.get('trigger.manual')).toMatchObject({ family: 'trigger', inputs: [] });
-    expect(byType.get('code.javascript')).toMatchObject({ rawFields: ['source'], configSchema: { type: 'object', required: ['source'] } });
+    expect(byType.get('code.javascript')).toMatchObject({
+      rawFields: ['source'],
+      configSchema: { type: 'object', required: ['source'] },
+    });
     const ports = await team.viewer.client.post<Body>('/api/v1/node-types/logic.switch/ports', {
       config: { cases: [{ port: 'hot', condition: true }] },
     });

@@ -16,7 +16,13 @@ interface RunBody {
   id: string;
   status: string;
   error: { message: string } | null;
-  steps: Array<{ nodeId: string; status: string; output: unknown; error: { code?: string; message: string } | null; logs: unknown[] }>;
+  steps: Array<{
+    nodeId: string;
+    status: string;
+    output: unknown;
+    error: { code?: string; message: string } | null;
+    logs: unknown[];
+  }>;
 }
 
 let server: TestApi;
@@ -48,13 +54,19 @@ async function runWorkflow(client: ApiClient, workspaceId: string, credentialId:
     name: 'Call the CRM',
     nodes: [
       { id: 'start', type: 'trigger.manual', config: {} },
-      { id: 'call', type: 'http.request', config: { url: `http://127.0.0.1:${port}/deals`, credentialId, retries: 0 } },
+      {
+        id: 'call',
+        type: 'http.request',
+        config: { url: `http://127.0.0.1:${port}/deals`, credentialId, retries: 0 },
+      },
     ],
     edges: [{ from: 'start', to: 'call' }],
   });
   expect(created.status, created.text).toBe(201);
   expect((await client.post(`${base}/workflows/${created.body.id}/publish`, {})).status).toBe(201);
-  const started = await client.post<{ id: string }>(`${base}/workflows/${created.body.id}/runs`, { input: {} });
+  const started = await client.post<{ id: string }>(`${base}/workflows/${created.body.id}/runs`, {
+    input: {},
+  });
   expect(started.status, started.text).toBe(202);
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -70,7 +82,10 @@ async function runWorkflow(client: ApiClient, workspaceId: string, credentialId:
 
 describe('credentials end to end', () => {
   it('a run uses a credential stored over the API, through a host the admin allow-listed; nothing shows the secret', async () => {
-    const credential = await team.admin.client.post<{ id: string }>(`/api/v1/workspaces/${team.workspaceId}/credentials`, { name: 'CRM', type: 'bearer', data: { token: TOKEN } });
+    const credential = await team.admin.client.post<{ id: string }>(
+      `/api/v1/workspaces/${team.workspaceId}/credentials`,
+      { name: 'CRM', type: 'bearer', data: { token: TOKEN } },
+    );
     expect(credential.status).toBe(201);
 
     // Not allow-listed yet: the guard refuses the loopback address, and nothing reaches it.
@@ -79,18 +94,27 @@ describe('credentials end to end', () => {
     expect(refused.steps.find((s) => s.nodeId === 'call')?.error).toMatchObject({ code: 'ssrf_blocked' });
     expect(seen).toHaveLength(0);
 
-    const allow = await team.admin.client.put(`/api/v1/workspaces/${team.workspaceId}/outbound-hosts`, { hosts: [`127.0.0.1:${port}`] });
+    const allow = await team.admin.client.put(`/api/v1/workspaces/${team.workspaceId}/outbound-hosts`, {
+      hosts: [`127.0.0.1:${port}`],
+    });
     expect(allow.status).toBe(200);
     // The engine caches allow-lists for a second.
     await new Promise((resolve) => setTimeout(resolve, 1_100));
     const run = await runWorkflow(team.member.client, team.workspaceId, credential.body.id);
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     expect(seen.at(-1)?.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(run.steps.find((s) => s.nodeId === 'call')?.output).toMatchObject({ status: 200, body: { youSent: 'Bearer [redacted]' } });
+    expect(run.steps.find((s) => s.nodeId === 'call')?.output).toMatchObject({
+      status: 200,
+      body: { youSent: 'Bearer [redacted]' },
+    });
   });
 
   it("another workspace's run cannot use the credential", async () => {
-    const [credential] = (await team.admin.client.get<{ items: Array<{ id: string }> }>(`/api/v1/workspaces/${team.workspaceId}/credentials`)).body.items;
+    const [credential] = (
+      await team.admin.client.get<{ items: Array<{ id: string }> }>(
+        `/api/v1/workspaces/${team.workspaceId}/credentials`,
+      )
+    ).body.items;
     const before = seen.length;
     const run = await runWorkflow(team.outsider.client, team.outsider.account.workspaceId, credential!.id);
     expect(run.status).toBe('failed');

@@ -17,7 +17,11 @@ const workflow: WorkflowDocumentInput = {
     { id: 'start', type: 'trigger.manual', config: {} },
     ...SIDE_EFFECT_STEPS.map((id) => ({ id, type: 'test.sideEffect', config: { holdMs: 150 } })),
     { id: 'score', type: 'code.javascript', config: { source: 'return { ...input, score: 42 }' } },
-    { id: 'tag', type: 'data.set', config: { fields: [{ name: 'tagged', value: '{{ input.score > 40 }}' }] } },
+    {
+      id: 'tag',
+      type: 'data.set',
+      config: { fields: [{ name: 'tagged', value: '{{ input.score > 40 }}' }] },
+    },
   ],
   edges: [
     { from: 'start', to: 'charge' },
@@ -71,11 +75,16 @@ describe('durability', () => {
     const runId = await startChild(workflowId, versionId);
 
     // Kill the executor in the middle: after three side effects happened.
-    await until(async () => [...(await sideEffectCounts(h.db.knex)).values()].reduce((a, b) => a + b, 0) >= 3, 30_000);
+    await until(
+      async () => [...(await sideEffectCounts(h.db.knex)).values()].reduce((a, b) => a + b, 0) >= 3,
+      30_000,
+    );
     child!.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     const committedBeforeKill = await h.steps(runId);
-    const completedSideEffects = SIDE_EFFECT_STEPS.filter((id) => committedBeforeKill.get(id)?.status === 'succeeded');
+    const completedSideEffects = SIDE_EFFECT_STEPS.filter(
+      (id) => committedBeforeKill.get(id)?.status === 'succeeded',
+    );
     expect(completedSideEffects.length).toBeGreaterThanOrEqual(2);
     expect((await h.db.store.getRun(runId))?.status).toBe('running');
 

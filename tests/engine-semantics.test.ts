@@ -12,7 +12,11 @@ afterAll(async () => {
 
 const manual = { id: 'start', type: 'trigger.manual', config: {} };
 
-function doc(nodes: WorkflowDocumentInput['nodes'], edges: WorkflowDocumentInput['edges'], settings = {}): WorkflowDocumentInput {
+function doc(
+  nodes: WorkflowDocumentInput['nodes'],
+  edges: WorkflowDocumentInput['edges'],
+  settings = {},
+): WorkflowDocumentInput {
   return { schemaVersion: 1, name: 'test', nodes: [manual, ...nodes], edges, settings };
 }
 
@@ -48,7 +52,12 @@ describe('branching', () => {
   it('records every step with its input, output, attempts and timings', async () => {
     const { run, steps } = await h.runToEnd(branching, { amount: 150 });
     const big = steps.get('big')!;
-    expect(big).toMatchObject({ status: 'succeeded', attempts: 1, input: { amount: 150 }, output: { amount: 150 } });
+    expect(big).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      input: { amount: 150 },
+      output: { amount: 150 },
+    });
     expect(big.startedAt).toBeInstanceOf(Date);
     expect(big.finishedAt!.getTime()).toBeGreaterThanOrEqual(big.startedAt!.getTime());
     expect(run.versionId).toBeTruthy();
@@ -99,7 +108,11 @@ describe('merge', () => {
         [
           { id: 'slowBranch', type: 'test.slow', config: { ms: 150 } },
           { id: 'enrich', type: 'code.javascript', config: { source: 'return { enriched: input.lead }' } },
-          { id: 'delayed', type: 'data.set', config: { fields: [{ name: 'late', value: true }], keepInput: false } },
+          {
+            id: 'delayed',
+            type: 'data.set',
+            config: { fields: [{ name: 'late', value: true }], keepInput: false },
+          },
           { id: 'join', type: 'logic.merge', config: { combine: 'object' } },
         ],
         [
@@ -114,7 +127,9 @@ describe('merge', () => {
     );
     expect(run.status).toBe('succeeded');
     expect(steps.get('join')?.output).toEqual({ enriched: 'ada@example.com', late: true });
-    expect(steps.get('join')!.startedAt!.getTime()).toBeGreaterThanOrEqual(steps.get('delayed')!.finishedAt!.getTime());
+    expect(steps.get('join')!.startedAt!.getTime()).toBeGreaterThanOrEqual(
+      steps.get('delayed')!.finishedAt!.getTime(),
+    );
   });
 
   it('goes on with the branch taken when the other branch cannot fire', async () => {
@@ -152,7 +167,11 @@ describe('errors', () => {
             config: { source: 'const x = 1;\nthrow new Error("bad lead: " + input.email)' },
             onError: 'route',
           },
-          { id: 'handle', type: 'data.set', config: { fields: [{ name: 'handled', value: '{{ input.error.message }}' }], keepInput: false } },
+          {
+            id: 'handle',
+            type: 'data.set',
+            config: { fields: [{ name: 'handled', value: '{{ input.error.message }}' }], keepInput: false },
+          },
         ],
         [
           { from: 'start', to: 'parse' },
@@ -163,7 +182,10 @@ describe('errors', () => {
     );
     expect(run.status).toBe('succeeded');
     expect(steps.get('parse')).toMatchObject({ status: 'failed', ports: ['error'] });
-    expect(steps.get('parse')?.error).toMatchObject({ message: expect.stringContaining('bad lead: x@y'), line: 2 });
+    expect(steps.get('parse')?.error).toMatchObject({
+      message: expect.stringContaining('bad lead: x@y'),
+      line: 2,
+    });
     expect(steps.get('handle')?.output).toEqual({ handled: expect.stringContaining('bad lead: x@y') });
   });
 
@@ -190,8 +212,17 @@ describe('errors', () => {
     const { run, steps } = await h.runToEnd(
       doc(
         [
-          { id: 'boom', type: 'code.javascript', config: { source: 'throw new Error("nope")' }, onError: 'continue' },
-          { id: 'after', type: 'data.set', config: { fields: [{ name: 'ok', value: true }], keepInput: false } },
+          {
+            id: 'boom',
+            type: 'code.javascript',
+            config: { source: 'throw new Error("nope")' },
+            onError: 'continue',
+          },
+          {
+            id: 'after',
+            type: 'data.set',
+            config: { fields: [{ name: 'ok', value: true }], keepInput: false },
+          },
         ],
         [
           { from: 'start', to: 'boom' },
@@ -208,7 +239,14 @@ describe('errors', () => {
   it('retries with backoff and counts the attempts', async () => {
     const { run, steps } = await h.runToEnd(
       doc(
-        [{ id: 'flaky', type: 'test.flaky', config: { failures: 2 }, retry: { maxAttempts: 3, initialDelayMs: 20 } }],
+        [
+          {
+            id: 'flaky',
+            type: 'test.flaky',
+            config: { failures: 2 },
+            retry: { maxAttempts: 3, initialDelayMs: 20 },
+          },
+        ],
         [{ from: 'start', to: 'flaky' }],
       ),
       {},
@@ -224,29 +262,50 @@ describe('errors', () => {
   it('gives up after the last attempt', async () => {
     const { run, steps } = await h.runToEnd(
       doc(
-        [{ id: 'flaky', type: 'test.flaky', config: { failures: 5 }, retry: { maxAttempts: 2, initialDelayMs: 1 } }],
+        [
+          {
+            id: 'flaky',
+            type: 'test.flaky',
+            config: { failures: 5 },
+            retry: { maxAttempts: 2, initialDelayMs: 1 },
+          },
+        ],
         [{ from: 'start', to: 'flaky' }],
       ),
       {},
     );
     expect(run.status).toBe('failed');
-    expect(steps.get('flaky')).toMatchObject({ status: 'failed', attempts: 2, error: { message: 'flaky failure 2' } });
+    expect(steps.get('flaky')).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      error: { message: 'flaky failure 2' },
+    });
   });
 
   it('fails a step that outgrows the output cap with a clear error', async () => {
     const { run, steps } = await h.runToEnd(
-      doc([{ id: 'big', type: 'code.javascript', config: { source: 'return "x".repeat(5000)' } }], [{ from: 'start', to: 'big' }], {
-        maxStepOutputBytes: 1000,
-      }),
+      doc(
+        [{ id: 'big', type: 'code.javascript', config: { source: 'return "x".repeat(5000)' } }],
+        [{ from: 'start', to: 'big' }],
+        {
+          maxStepOutputBytes: 1000,
+        },
+      ),
       {},
     );
     expect(run.status).toBe('failed');
-    expect(steps.get('big')?.error).toMatchObject({ code: 'output_too_large', message: expect.stringContaining('1000 bytes') });
+    expect(steps.get('big')?.error).toMatchObject({
+      code: 'output_too_large',
+      message: expect.stringContaining('1000 bytes'),
+    });
   });
 
   it('fails a step whose config is wrong after its expressions are evaluated, naming the field', async () => {
     const { steps } = await h.runToEnd(
-      doc([{ id: 'wait', type: 'flow.delay', config: { ms: '{{ input.delay }}' } }], [{ from: 'start', to: 'wait' }]),
+      doc(
+        [{ id: 'wait', type: 'flow.delay', config: { ms: '{{ input.delay }}' } }],
+        [{ from: 'start', to: 'wait' }],
+      ),
       { delay: 'soon' },
     );
     expect(steps.get('wait')?.error).toMatchObject({ code: 'config', field: 'config.ms' });
@@ -271,7 +330,14 @@ describe('expressions in config', () => {
               ],
             },
           },
-          { id: 'next', type: 'data.set', config: { keepInput: false, fields: [{ name: 'seen', value: '{{ nodes.shape.output.double }}' }] } },
+          {
+            id: 'next',
+            type: 'data.set',
+            config: {
+              keepInput: false,
+              fields: [{ name: 'seen', value: '{{ nodes.shape.output.double }}' }],
+            },
+          },
         ],
         [
           { from: 'start', to: 'shape' },
@@ -293,16 +359,24 @@ describe('expressions in config', () => {
 describe('timeouts and cancellation', () => {
   it('fails a node that runs past its timeout', async () => {
     const { run, steps } = await h.runToEnd(
-      doc([{ id: 'slow', type: 'test.slow', config: { ms: 5000 }, timeoutMs: 100 }], [{ from: 'start', to: 'slow' }]),
+      doc(
+        [{ id: 'slow', type: 'test.slow', config: { ms: 5000 }, timeoutMs: 100 }],
+        [{ from: 'start', to: 'slow' }],
+      ),
       {},
     );
     expect(run.status).toBe('failed');
-    expect(steps.get('slow')?.error).toMatchObject({ code: 'timeout', message: 'The step timed out after 100 ms' });
+    expect(steps.get('slow')?.error).toMatchObject({
+      code: 'timeout',
+      message: 'The step timed out after 100 ms',
+    });
   });
 
   it('times out the whole run at the run timeout', async () => {
     const { run, steps } = await h.runToEnd(
-      doc([{ id: 'slow', type: 'test.slow', config: { ms: 5000 } }], [{ from: 'start', to: 'slow' }], { timeoutMs: 200 }),
+      doc([{ id: 'slow', type: 'test.slow', config: { ms: 5000 } }], [{ from: 'start', to: 'slow' }], {
+        timeoutMs: 200,
+      }),
       {},
     );
     expect(run.status).toBe('timed_out');
@@ -324,12 +398,23 @@ describe('timeouts and cancellation', () => {
 });
 
 describe('sandbox limits per node', () => {
-  const allocate = 'const a = []; for (let i = 0; i < 400000; i++) a.push({ i, half: i / 2 }); return a.length';
+  const allocate =
+    'const a = []; for (let i = 0; i < 400000; i++) a.push({ i, half: i / 2 }); return a.length';
 
-  it("gives a node more CPU time than the workspace default when it asks", async () => {
+  it('gives a node more CPU time than the workspace default when it asks', async () => {
     const busy = 'const end = Date.now() + 1300; let n = 0; while (Date.now() < end) n++; return n > 0';
     const { steps } = await h.runToEnd(
-      doc([{ id: 'crunch', type: 'code.javascript', config: { source: busy }, sandbox: { cpuTimeoutMs: 5000 } }], [{ from: 'start', to: 'crunch' }]),
+      doc(
+        [
+          {
+            id: 'crunch',
+            type: 'code.javascript',
+            config: { source: busy },
+            sandbox: { cpuTimeoutMs: 5000 },
+          },
+        ],
+        [{ from: 'start', to: 'crunch' }],
+      ),
       {},
     );
     expect(steps.get('crunch')).toMatchObject({ status: 'succeeded', output: true });
@@ -337,18 +422,42 @@ describe('sandbox limits per node', () => {
 
   it("stops a node's infinite loop at the node's own CPU limit", async () => {
     const { steps } = await h.runToEnd(
-      doc([{ id: 'spin', type: 'code.javascript', config: { source: 'for (;;) {}' }, sandbox: { cpuTimeoutMs: 50 } }], [{ from: 'start', to: 'spin' }]),
+      doc(
+        [
+          {
+            id: 'spin',
+            type: 'code.javascript',
+            config: { source: 'for (;;) {}' },
+            sandbox: { cpuTimeoutMs: 50 },
+          },
+        ],
+        [{ from: 'start', to: 'spin' }],
+      ),
       {},
     );
-    expect(steps.get('spin')?.error).toMatchObject({ code: 'timeout', message: expect.stringContaining('50') });
+    expect(steps.get('spin')?.error).toMatchObject({
+      code: 'timeout',
+      message: expect.stringContaining('50'),
+    });
   });
 
   it("holds a node to its own memory limit while others keep the workspace's", async () => {
     const { steps } = await h.runToEnd(
       doc(
         [
-          { id: 'roomy', type: 'code.javascript', config: { source: allocate }, sandbox: { cpuTimeoutMs: 10_000 } },
-          { id: 'tight', type: 'code.javascript', config: { source: allocate }, sandbox: { memoryMb: 16, cpuTimeoutMs: 10_000 }, onError: 'continue' },
+          {
+            id: 'roomy',
+            type: 'code.javascript',
+            config: { source: allocate },
+            sandbox: { cpuTimeoutMs: 10_000 },
+          },
+          {
+            id: 'tight',
+            type: 'code.javascript',
+            config: { source: allocate },
+            sandbox: { memoryMb: 16, cpuTimeoutMs: 10_000 },
+            onError: 'continue',
+          },
         ],
         [
           { from: 'start', to: 'roomy' },

@@ -36,7 +36,8 @@ class CountingSmtp {
     disabledCommands: ['STARTTLS'],
     logger: false,
     onAuth: (auth, _session, callback) => {
-      if (auth.username === 'mailer' && auth.password === 'smtp-pass-secret') callback(null, { user: 'mailer' });
+      if (auth.username === 'mailer' && auth.password === 'smtp-pass-secret')
+        callback(null, { user: 'mailer' });
       else callback(new Error('Invalid username or password'));
     },
     onData: (stream: SMTPServerDataStream, session, callback) => {
@@ -48,12 +49,19 @@ class CountingSmtp {
         this.attempts.push(headers.get('message-id') ?? '');
         if (this.rejectNext > 0) {
           this.rejectNext -= 1;
-          const error = Object.assign(new Error(this.permanent ? 'Mailbox unavailable' : 'Try again later'), { responseCode: this.permanent ? 554 : 451 });
+          const error = Object.assign(new Error(this.permanent ? 'Mailbox unavailable' : 'Try again later'), {
+            responseCode: this.permanent ? 554 : 451,
+          });
           callback(error);
           return;
         }
         const mailFrom = session.envelope.mailFrom;
-        this.received.push({ from: mailFrom ? mailFrom.address : '', to: session.envelope.rcptTo.map((r) => r.address), headers, raw });
+        this.received.push({
+          from: mailFrom ? mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          headers,
+          raw,
+        });
         callback();
       });
     },
@@ -98,15 +106,48 @@ beforeAll(async () => {
       knex: h.db.knex,
       secrets: h.secrets,
       // SMTP hosts from credentials pass the SSRF guard: the local server is allow-listed explicitly.
-      env: { SMTP_URL: `smtp://127.0.0.1:${smtp.port}`, REVFLOW_UNSUBSCRIBE_URL: 'https://revflow.example/unsubscribe', REVFLOW_SSRF_ALLOW_HOSTS: `127.0.0.1:${smtp.port}` },
+      env: {
+        SMTP_URL: `smtp://127.0.0.1:${smtp.port}`,
+        REVFLOW_UNSUBSCRIBE_URL: 'https://revflow.example/unsubscribe',
+        REVFLOW_SSRF_ALLOW_HOSTS: `127.0.0.1:${smtp.port}`,
+      },
     }),
   );
   const store = new CredentialStore(h.db.knex, h.secrets);
-  smtpCredentialId = (await store.create({ workspaceId: h.workspaceId, name: 'smtp', type: 'smtp', data: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'Revflow <noreply@revflow.example>' }, createdBy: null })).id;
-  authCredentialId = (
-    await store.create({ workspaceId: h.workspaceId, name: 'smtp-auth', type: 'smtp', data: { host: '127.0.0.1', port: smtp.port, secure: false, username: 'mailer', password: 'smtp-pass-secret', from: 'a@revflow.example' }, createdBy: null })
+  smtpCredentialId = (
+    await store.create({
+      workspaceId: h.workspaceId,
+      name: 'smtp',
+      type: 'smtp',
+      data: { host: '127.0.0.1', port: smtp.port, secure: false, from: 'Revflow <noreply@revflow.example>' },
+      createdBy: null,
+    })
   ).id;
-  bearerCredentialId = (await store.create({ workspaceId: h.workspaceId, name: 'bearer', type: 'bearer', data: { token: 'not-smtp' }, createdBy: null })).id;
+  authCredentialId = (
+    await store.create({
+      workspaceId: h.workspaceId,
+      name: 'smtp-auth',
+      type: 'smtp',
+      data: {
+        host: '127.0.0.1',
+        port: smtp.port,
+        secure: false,
+        username: 'mailer',
+        password: 'smtp-pass-secret',
+        from: 'a@revflow.example',
+      },
+      createdBy: null,
+    })
+  ).id;
+  bearerCredentialId = (
+    await store.create({
+      workspaceId: h.workspaceId,
+      name: 'bearer',
+      type: 'bearer',
+      data: { token: 'not-smtp' },
+      createdBy: null,
+    })
+  ).id;
 });
 beforeEach(() => {
   smtp.received.length = 0;
@@ -136,7 +177,15 @@ const registry = createNodeRegistry();
 describe('email.send', () => {
   it('sends through an SMTP credential with a Message-ID derived from the step', async () => {
     const { run, steps } = await h.runToEnd(
-      doc({ credentialId: smtpCredentialId, to: '{{ input.email }}', cc: ['cc@example.com'], bcc: 'audit@example.com', subject: 'Welcome {{ input.name }}', text: 'Hi {{ input.name }}', html: '<p>Hi</p>' }),
+      doc({
+        credentialId: smtpCredentialId,
+        to: '{{ input.email }}',
+        cc: ['cc@example.com'],
+        bcc: 'audit@example.com',
+        subject: 'Welcome {{ input.name }}',
+        text: 'Hi {{ input.name }}',
+        html: '<p>Hi</p>',
+      }),
       { email: 'ada@example.com', name: 'Ada' },
     );
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
@@ -152,17 +201,41 @@ describe('email.send', () => {
   });
 
   it('uses SMTP_URL without a credential, authenticates with credential users, and adds unsubscribe headers to commercial mail', async () => {
-    const plain = await h.runToEnd(doc({ from: 'ops@revflow.example', to: 'bob@example.com', subject: 'x', text: 'y' }), {});
+    const plain = await h.runToEnd(
+      doc({ from: 'ops@revflow.example', to: 'bob@example.com', subject: 'x', text: 'y' }),
+      {},
+    );
     expect(plain.run.status, JSON.stringify(plain.run.error)).toBe('succeeded');
-    const auth = await h.runToEnd(doc({ credentialId: authCredentialId, to: 'bob@example.com', subject: 'x', text: 'y', commercial: true }), {});
+    const auth = await h.runToEnd(
+      doc({
+        credentialId: authCredentialId,
+        to: 'bob@example.com',
+        subject: 'x',
+        text: 'y',
+        commercial: true,
+      }),
+      {},
+    );
     expect(auth.run.status, JSON.stringify(auth.run.error)).toBe('succeeded');
     expect(smtp.received).toHaveLength(2);
     const commercial = smtp.received[1]!;
     expect(commercial.headers.get('list-unsubscribe')).toBe('<https://revflow.example/unsubscribe>');
     expect(commercial.headers.get('list-unsubscribe-post')).toBe('List-Unsubscribe=One-Click');
     // The SMTP password never reaches the step record.
-    expect(JSON.stringify(await h.db.knex('steps').where({ run_id: auth.run.id }))).not.toContain('smtp-pass-secret');
-    const own = await h.runToEnd(doc({ to: 'bob@example.com', from: 'a@b.example', subject: 'x', text: 'y', commercial: true, unsubscribeUrl: 'https://acme.example/u?id={{ input.id }}' }), { id: 7 });
+    expect(JSON.stringify(await h.db.knex('steps').where({ run_id: auth.run.id }))).not.toContain(
+      'smtp-pass-secret',
+    );
+    const own = await h.runToEnd(
+      doc({
+        to: 'bob@example.com',
+        from: 'a@b.example',
+        subject: 'x',
+        text: 'y',
+        commercial: true,
+        unsubscribeUrl: 'https://acme.example/u?id={{ input.id }}',
+      }),
+      { id: 7 },
+    );
     expect(own.run.status).toBe('succeeded');
     expect(smtp.received[2]!.headers.get('list-unsubscribe')).toBe('<https://acme.example/u?id=7>');
   });
@@ -177,22 +250,44 @@ describe('email.send', () => {
     expect(fields({ to: 'not-an-address', subject: 'x', text: 'y' })).toContain('config.to[0]');
     expect(fields({ to: 'a@b.example', subject: 'x' })).toContain('config.text');
     expect(fields({ to: 'a@b.example', text: 'x' })).toContain('config.subject');
-    expect(fields({ to: 'a@b.example', subject: 'x', text: 'y', unsubscribeUrl: 'http://insecure.example' })).toContain('config.unsubscribeUrl');
+    expect(
+      fields({ to: 'a@b.example', subject: 'x', text: 'y', unsubscribeUrl: 'http://insecure.example' }),
+    ).toContain('config.unsubscribeUrl');
   });
 
   it('fails clearly: rejected by the server, wrong credential type, no sender, unknown credential', async () => {
     smtp.rejectNext = 1;
     smtp.permanent = true;
-    const rejected = await h.runToEnd(doc({ credentialId: smtpCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }), {});
+    const rejected = await h.runToEnd(
+      doc({ credentialId: smtpCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }),
+      {},
+    );
     expect(rejected.run.status).toBe('failed');
     expect(rejected.steps.get('send')!.error).toMatchObject({ code: 'smtp_rejected' });
     expect(rejected.steps.get('send')!.error!.message).toMatch(/554/);
-    const wrongType = await h.runToEnd(doc({ credentialId: bearerCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }), {});
-    expect(wrongType.steps.get('send')!.error).toMatchObject({ code: 'config', field: 'config.credentialId' });
+    const wrongType = await h.runToEnd(
+      doc({ credentialId: bearerCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }),
+      {},
+    );
+    expect(wrongType.steps.get('send')!.error).toMatchObject({
+      code: 'config',
+      field: 'config.credentialId',
+    });
     const noSender = await h.runToEnd(doc({ to: 'a@b.example', subject: 'x', text: 'y' }), {});
     expect(noSender.steps.get('send')!.error).toMatchObject({ code: 'config', field: 'config.from' });
-    const unknown = await h.runToEnd(doc({ credentialId: '00000000-0000-4000-8000-000000000000', to: 'a@b.example', subject: 'x', text: 'y' }), {});
-    expect(unknown.steps.get('send')!.error).toMatchObject({ code: 'credential', field: 'config.credentialId' });
+    const unknown = await h.runToEnd(
+      doc({
+        credentialId: '00000000-0000-4000-8000-000000000000',
+        to: 'a@b.example',
+        subject: 'x',
+        text: 'y',
+      }),
+      {},
+    );
+    expect(unknown.steps.get('send')!.error).toMatchObject({
+      code: 'credential',
+      field: 'config.credentialId',
+    });
     expect(unknown.steps.get('send')!.error!.message).toMatch(/does not exist/);
     expect(smtp.received).toHaveLength(0);
   });
@@ -202,7 +297,10 @@ describe('email.send', () => {
     Object.assign(h.services, createNodeServices({ knex: h.db.knex, secrets: h.secrets, env: {} }));
     try {
       const before = smtp.connections;
-      const { run, steps } = await h.runToEnd(doc({ credentialId: smtpCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }), {});
+      const { run, steps } = await h.runToEnd(
+        doc({ credentialId: smtpCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }),
+        {},
+      );
       expect(run.status).toBe('failed');
       expect(steps.get('send')!.error).toMatchObject({ code: 'ssrf_blocked', field: 'config.credentialId' });
       expect(smtp.connections).toBe(before);
@@ -214,7 +312,10 @@ describe('email.send', () => {
   it('keeps the Message-ID when the step is retried', async () => {
     smtp.rejectNext = 1;
     const { run } = await h.runToEnd(
-      doc({ credentialId: smtpCredentialId, to: 'a@b.example', subject: 'x', text: 'y' }, { retry: { maxAttempts: 2, backoff: 'fixed', initialDelayMs: 10 } }),
+      doc(
+        { credentialId: smtpCredentialId, to: 'a@b.example', subject: 'x', text: 'y' },
+        { retry: { maxAttempts: 2, backoff: 'fixed', initialDelayMs: 10 } },
+      ),
       {},
     );
     expect(run.status).toBe('succeeded');
@@ -230,8 +331,21 @@ describe('email.send', () => {
       name: 'two emails',
       nodes: [
         { id: 'start', type: 'trigger.manual', config: {} },
-        { id: 'welcome', type: 'email.send', config: { credentialId: smtpCredentialId, to: 'ada@example.com', subject: 'Welcome', text: 'hi' } },
-        { id: 'followUp', type: 'email.send', config: { credentialId: smtpCredentialId, to: 'ada@example.com', subject: 'Follow-up', text: 'again' } },
+        {
+          id: 'welcome',
+          type: 'email.send',
+          config: { credentialId: smtpCredentialId, to: 'ada@example.com', subject: 'Welcome', text: 'hi' },
+        },
+        {
+          id: 'followUp',
+          type: 'email.send',
+          config: {
+            credentialId: smtpCredentialId,
+            to: 'ada@example.com',
+            subject: 'Follow-up',
+            text: 'again',
+          },
+        },
       ],
       edges: [
         { from: 'start', to: 'welcome' },
@@ -242,8 +356,19 @@ describe('email.send', () => {
     const runId = crypto.randomUUID();
     const mailer = createMailer({ credentials: new CredentialStore(h.db.knex, h.secrets) });
     // What the dead executor did before it died: both sends reached the server.
-    for (const [node, subject] of [['welcome', 'Welcome'], ['followUp', 'Follow-up']] as const) {
-      await mailer.send(h.workspaceId, smtpCredentialId, { to: ['ada@example.com'], cc: [], bcc: [], subject, text: 'x', messageId: messageIdFor(`${runId}:${node}`), headers: {} });
+    for (const [node, subject] of [
+      ['welcome', 'Welcome'],
+      ['followUp', 'Follow-up'],
+    ] as const) {
+      await mailer.send(h.workspaceId, smtpCredentialId, {
+        to: ['ada@example.com'],
+        cc: [],
+        bcc: [],
+        subject,
+        text: 'x',
+        messageId: messageIdFor(`${runId}:${node}`),
+        headers: {},
+      });
     }
     const now = new Date();
     const step = (nodeId: string, status: 'succeeded' | 'running', output: unknown) => ({
@@ -271,7 +396,11 @@ describe('email.send', () => {
       input: {},
       deadlineAt: null,
       claimFor: 'executor-that-crashed',
-      steps: [step('start', 'succeeded', {}), step('welcome', 'succeeded', { messageId: messageIdFor(`${runId}:welcome`) }), step('followUp', 'running', null)],
+      steps: [
+        step('start', 'succeeded', {}),
+        step('welcome', 'succeeded', { messageId: messageIdFor(`${runId}:welcome`) }),
+        step('followUp', 'running', null),
+      ],
     });
     const run = await h.runtime.waitForRun(runId, { timeoutMs: 20_000 });
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
@@ -289,7 +418,16 @@ describe('email.send', () => {
       name: 'email then fail',
       nodes: [
         { id: 'start', type: 'trigger.manual', config: {} },
-        { id: 'send', type: 'email.send', config: { credentialId: smtpCredentialId, to: 'ada@example.com', subject: 'Once', text: 'only once' } },
+        {
+          id: 'send',
+          type: 'email.send',
+          config: {
+            credentialId: smtpCredentialId,
+            to: 'ada@example.com',
+            subject: 'Once',
+            text: 'only once',
+          },
+        },
         { id: 'after', type: 'test.flaky', config: { failures: 1 } },
       ],
       edges: [

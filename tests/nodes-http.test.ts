@@ -20,13 +20,20 @@ interface Seen {
 }
 
 /** A local HTTP server whose answers the test scripts, and that records what it was sent. */
-async function localServer(handler: (seen: Seen, res: ServerResponse) => void): Promise<{ server: Server; port: number; seen: Seen[] }> {
+async function localServer(
+  handler: (seen: Seen, res: ServerResponse) => void,
+): Promise<{ server: Server; port: number; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const entry = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const entry = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       seen.push(entry);
       handler(entry, res);
     });
@@ -35,7 +42,12 @@ async function localServer(handler: (seen: Seen, res: ServerResponse) => void): 
   return { server, port: (server.address() as AddressInfo).port, seen };
 }
 
-function json(res: ServerResponse, status: number, value: unknown, headers: Record<string, string> = {}): void {
+function json(
+  res: ServerResponse,
+  status: number,
+  value: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(value));
 }
@@ -54,10 +66,13 @@ const TOKEN = 'tok_live_super_secret_123';
 beforeAll(async () => {
   api = await localServer((seen, res) => {
     const path = seen.url.split('?')[0];
-    if (path === '/echo') return json(res, 200, { method: seen.method, url: seen.url, headers: seen.headers, body: seen.body });
+    if (path === '/echo')
+      return json(res, 200, { method: seen.method, url: seen.url, headers: seen.headers, body: seen.body });
     if (path === '/flaky') {
       flaky += 1;
-      return flaky <= 2 ? json(res, 503, { try: 'again' }, { 'retry-after': '0' }) : json(res, 200, { ok: true, after: flaky });
+      return flaky <= 2
+        ? json(res, 503, { try: 'again' }, { 'retry-after': '0' })
+        : json(res, 200, { ok: true, after: flaky });
     }
     if (path === '/slow-down') return json(res, 429, { wait: true }, { 'retry-after': '3600' });
     if (path === '/missing') return json(res, 404, { error: 'no such deal' });
@@ -79,11 +94,31 @@ beforeAll(async () => {
   // A second local server that is NOT allow-listed: nothing may ever reach it.
   other = await localServer((_seen, res) => json(res, 200, { reached: true }));
   h = await createHarness();
-  allowListed = createNodeServices({ knex: h.db.knex, secrets: h.secrets, env: { REVFLOW_SSRF_ALLOW_HOSTS: `127.0.0.1:${api.port}` } });
+  allowListed = createNodeServices({
+    knex: h.db.knex,
+    secrets: h.secrets,
+    env: { REVFLOW_SSRF_ALLOW_HOSTS: `127.0.0.1:${api.port}` },
+  });
   Object.assign(h.services, allowListed);
   const store = new CredentialStore(h.db.knex, h.secrets);
-  bearerId = (await store.create({ workspaceId: h.workspaceId, name: 'crm', type: 'bearer', data: { token: TOKEN }, createdBy: null })).id;
-  basicId = (await store.create({ workspaceId: h.workspaceId, name: 'basic', type: 'basicAuth', data: { username: 'ada', password: 'pa55word-secret' }, createdBy: null })).id;
+  bearerId = (
+    await store.create({
+      workspaceId: h.workspaceId,
+      name: 'crm',
+      type: 'bearer',
+      data: { token: TOKEN },
+      createdBy: null,
+    })
+  ).id;
+  basicId = (
+    await store.create({
+      workspaceId: h.workspaceId,
+      name: 'basic',
+      type: 'basicAuth',
+      data: { username: 'ada', password: 'pa55word-secret' },
+      createdBy: null,
+    })
+  ).id;
 });
 afterEach(() => {
   Object.assign(h.services, allowListed);
@@ -95,7 +130,11 @@ afterAll(async () => {
   other?.server.close();
 });
 
-function doc(config: Record<string, unknown>, extra: Record<string, unknown> = {}, type = 'http.request'): WorkflowDocumentInput {
+function doc(
+  config: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  type = 'http.request',
+): WorkflowDocumentInput {
   return {
     schemaVersion: 1,
     name: 'http test',
@@ -118,7 +157,13 @@ describe('http.request', () => {
   it('calls an API with query, JSON body, credential and Idempotency-Key, and never records the secret', async () => {
     const base = `http://127.0.0.1:${api.port}`;
     const { run, steps } = await h.runToEnd(
-      doc({ method: 'POST', url: `${base}/echo`, query: { deal: '{{ input.deal }}', n: 2 }, body: { type: 'json', value: { amount: '{{ input.amount }}' } }, credentialId: bearerId }),
+      doc({
+        method: 'POST',
+        url: `${base}/echo`,
+        query: { deal: '{{ input.deal }}', n: 2 },
+        body: { type: 'json', value: { amount: '{{ input.amount }}' } },
+        credentialId: bearerId,
+      }),
       { deal: 'd-1', amount: 1200 },
     );
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
@@ -131,7 +176,10 @@ describe('http.request', () => {
     expect(sent.pathname).toBe('/echo');
     expect(Object.fromEntries(sent.searchParams)).toEqual({ deal: 'd-1', n: '2' });
     const step = steps.get('call')!;
-    expect(step.output).toMatchObject({ status: 200, body: { method: 'POST', headers: { authorization: 'Bearer [redacted]' } } });
+    expect(step.output).toMatchObject({
+      status: 200,
+      body: { method: 'POST', headers: { authorization: 'Bearer [redacted]' } },
+    });
     // The echoed token appears nowhere in what the engine stored for the step.
     const stored = JSON.stringify(await h.db.knex('steps').where({ run_id: run.id }));
     expect(stored).not.toContain(TOKEN);
@@ -139,13 +187,25 @@ describe('http.request', () => {
 
   it('sends basic auth and form bodies, follows an allowed redirect, reads text', async () => {
     const base = `http://127.0.0.1:${api.port}`;
-    const { run, steps } = await h.runToEnd(doc({ method: 'PUT', url: `${base}/hop`, body: { type: 'form', value: { a: 'x y', b: 2 } }, credentialId: basicId }), {});
+    const { run, steps } = await h.runToEnd(
+      doc({
+        method: 'PUT',
+        url: `${base}/hop`,
+        body: { type: 'form', value: { a: 'x y', b: 2 } },
+        credentialId: basicId,
+      }),
+      {},
+    );
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     const request = api.seen.at(-1)!;
     expect(request.url).toBe('/echo?hopped=1');
     expect(request.body).toBe('a=x+y&b=2');
-    expect(request.headers.authorization).toBe(`Basic ${Buffer.from('ada:pa55word-secret').toString('base64')}`);
-    expect(JSON.stringify(steps.get('call')!.output)).not.toContain(Buffer.from('ada:pa55word-secret').toString('base64'));
+    expect(request.headers.authorization).toBe(
+      `Basic ${Buffer.from('ada:pa55word-secret').toString('base64')}`,
+    );
+    expect(JSON.stringify(steps.get('call')!.output)).not.toContain(
+      Buffer.from('ada:pa55word-secret').toString('base64'),
+    );
     const text = await h.runToEnd(doc({ url: `${base}/text` }), {});
     expect(text.steps.get('call')!.output).toMatchObject({ status: 200, body: 'plain words' });
     // GET carries no Idempotency-Key.
@@ -186,7 +246,9 @@ describe('http.request', () => {
     expect(badFields({})).toContain('config.url');
     expect(badFields({ url: 'ftp://example.com/x' })).toContain('config.url');
     expect(badFields({ url: 'https://example.com', method: 'BREW' })).toContain('config.method');
-    expect(badFields({ url: 'https://example.com', body: { type: 'xml', value: '<a/>' } })).toContain('config.body.type');
+    expect(badFields({ url: 'https://example.com', body: { type: 'xml', value: '<a/>' } })).toContain(
+      'config.body.type',
+    );
     expect(badFields({ url: 'https://example.com', retries: 50 })).toContain('config.retries');
   });
 });
@@ -196,16 +258,23 @@ describe('SSRF guard', () => {
   function watchConnects(): string[] {
     const hosts: string[] = [];
     const original = net.Socket.prototype.connect;
-    vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+    vi.spyOn(net.Socket.prototype, 'connect').mockImplementation(function (
+      this: net.Socket,
+      ...args: unknown[]
+    ) {
       // net.createConnection passes its normalized [options, callback] array as one argument.
       const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
-      if (first && typeof first === 'object' && 'host' in first) hosts.push(String((first as { host?: string }).host));
+      if (first && typeof first === 'object' && 'host' in first)
+        hosts.push(String((first as { host?: string }).host));
       return (original as (...a: unknown[]) => net.Socket).apply(this, args);
     });
     return hosts;
   }
 
-  async function refused(url: string, services?: NodeServices): Promise<{ message: string; code?: string; field?: string }> {
+  async function refused(
+    url: string,
+    services?: NodeServices,
+  ): Promise<{ message: string; code?: string; field?: string }> {
     if (services) Object.assign(h.services, services);
     const { run, steps } = await h.runToEnd(doc({ url, retries: 0 }), {});
     expect(run.status).toBe('failed');
@@ -223,7 +292,14 @@ describe('SSRF guard', () => {
 
   it('refuses private, metadata and loopback-resolving hosts without sending any traffic', async () => {
     const connects = watchConnects();
-    for (const url of ['http://10.0.0.1/', 'http://169.254.169.254/latest/meta-data/', 'http://[::ffff:169.254.169.254]/', 'http://100.64.0.1/', 'http://[fd00::1]/', `http://localhost:${api.port}/echo`]) {
+    for (const url of [
+      'http://10.0.0.1/',
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://100.64.0.1/',
+      'http://[fd00::1]/',
+      `http://localhost:${api.port}/echo`,
+    ]) {
       const error = await refused(url);
       expect(error.code, url).toBe('ssrf_blocked');
     }
@@ -243,8 +319,22 @@ describe('SSRF guard', () => {
   });
 
   it('drops credentials when an allowed redirect leaves the origin', async () => {
-    Object.assign(h.services, createNodeServices({ knex: h.db.knex, secrets: h.secrets, env: { REVFLOW_SSRF_ALLOW_HOSTS: `127.0.0.1:${api.port} 127.0.0.1:${other.port}` } }));
-    const { run } = await h.runToEnd(doc({ url: `http://127.0.0.1:${api.port}/to-other`, credentialId: bearerId, headers: { 'X-Trace': 't-1' } }), {});
+    Object.assign(
+      h.services,
+      createNodeServices({
+        knex: h.db.knex,
+        secrets: h.secrets,
+        env: { REVFLOW_SSRF_ALLOW_HOSTS: `127.0.0.1:${api.port} 127.0.0.1:${other.port}` },
+      }),
+    );
+    const { run } = await h.runToEnd(
+      doc({
+        url: `http://127.0.0.1:${api.port}/to-other`,
+        credentialId: bearerId,
+        headers: { 'X-Trace': 't-1' },
+      }),
+      {},
+    );
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     const reached = other.seen.at(-1)!;
     expect(reached.url).toBe('/secret-admin');
@@ -255,7 +345,9 @@ describe('SSRF guard', () => {
 
   it('uses the workspace allow-list from the database', async () => {
     const strict = createNodeServices({ knex: h.db.knex, secrets: h.secrets, env: {} });
-    await h.db.knex('workspace_outbound_hosts').insert({ workspace_id: h.workspaceId, hosts: JSON.stringify([`127.0.0.1:${other.port}`]) });
+    await h.db
+      .knex('workspace_outbound_hosts')
+      .insert({ workspace_id: h.workspaceId, hosts: JSON.stringify([`127.0.0.1:${other.port}`]) });
     try {
       Object.assign(h.services, strict);
       const { run } = await h.runToEnd(doc({ url: `http://127.0.0.1:${other.port}/hello` }), {});
@@ -267,44 +359,96 @@ describe('SSRF guard', () => {
   });
 
   it('classifies addresses, including IPv4-mapped IPv6, and pins the checked address', async () => {
-    for (const address of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '224.0.0.1', '::1', '::', 'fc00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:a9fe:a9fe']) {
+    for (const address of [
+      '127.0.0.1',
+      '10.1.2.3',
+      '172.16.0.1',
+      '172.31.255.255',
+      '192.168.1.1',
+      '169.254.169.254',
+      '100.64.0.1',
+      '0.0.0.0',
+      '224.0.0.1',
+      '::1',
+      '::',
+      'fc00::1',
+      'fe80::1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::ffff:a9fe:a9fe',
+    ]) {
       expect(forbiddenReason(address), address).toBeDefined();
     }
-    for (const address of ['8.8.8.8', '172.32.0.1', '1.1.1.1', '2606:4700:4700::1111']) expect(forbiddenReason(address), address).toBeUndefined();
+    for (const address of ['8.8.8.8', '172.32.0.1', '1.1.1.1', '2606:4700:4700::1111'])
+      expect(forbiddenReason(address), address).toBeUndefined();
     // A name with any private answer is refused (no lucky first address).
-    const mixed = async () => [{ address: '93.184.216.34', family: 4 }, { address: '10.0.0.5', family: 4 }];
-    await expect(checkTarget(new URL('http://rebind.example/'), new AllowList([]), mixed)).rejects.toMatchObject({ code: 'ssrf_blocked' });
+    const mixed = async () => [
+      { address: '93.184.216.34', family: 4 },
+      { address: '10.0.0.5', family: 4 },
+    ];
+    await expect(
+      checkTarget(new URL('http://rebind.example/'), new AllowList([]), mixed),
+    ).rejects.toMatchObject({ code: 'ssrf_blocked' });
     // A name that resolves to a public address is pinned to exactly that address; here the
     // "public" answer is faked to the local server's port to prove the connection goes there.
     const fake = async () => [{ address: '127.0.0.1', family: 4 }];
     const pinned = await guardedRequest(
-      { method: 'GET', url: `http://api.partner.example:${api.port}/echo`, headers: {}, timeoutMs: 5000, maxResponseBytes: 100_000, followRedirects: false },
+      {
+        method: 'GET',
+        url: `http://api.partner.example:${api.port}/echo`,
+        headers: {},
+        timeoutMs: 5000,
+        maxResponseBytes: 100_000,
+        followRedirects: false,
+      },
       new AllowList([`api.partner.example:${api.port}`]),
       { resolve: fake },
     );
-    expect(JSON.parse(pinned.body.toString())).toMatchObject({ headers: { host: `api.partner.example:${api.port}` } });
-    await expect(checkTarget(new URL('file:///etc/passwd'), new AllowList([]))).rejects.toMatchObject({ code: 'invalid_url' });
+    expect(JSON.parse(pinned.body.toString())).toMatchObject({
+      headers: { host: `api.partner.example:${api.port}` },
+    });
+    await expect(checkTarget(new URL('file:///etc/passwd'), new AllowList([]))).rejects.toMatchObject({
+      code: 'invalid_url',
+    });
   });
 });
 
 describe('notify.chat', () => {
   it('posts a Slack-style message through the guarded client', async () => {
-    const { run, steps } = await h.runToEnd(doc({ url: `http://127.0.0.1:${api.port}/chat`, title: 'Deal won', text: '{{ input.name }} signed' }, {}, 'notify.chat'), { name: 'Acme' });
+    const { run, steps } = await h.runToEnd(
+      doc(
+        { url: `http://127.0.0.1:${api.port}/chat`, title: 'Deal won', text: '{{ input.name }} signed' },
+        {},
+        'notify.chat',
+      ),
+      { name: 'Acme' },
+    );
     expect(run.status, JSON.stringify(run.error)).toBe('succeeded');
     const payload = JSON.parse(api.seen.at(-1)!.body) as { text: string; blocks: unknown[] };
     expect(payload.text).toBe('Deal won\nAcme signed');
     expect(payload.blocks).toHaveLength(2);
     expect(steps.get('call')!.output).toMatchObject({ status: 200 });
-    await h.runToEnd(doc({ url: `http://127.0.0.1:${api.port}/chat`, format: 'teams', text: 'hi' }, {}, 'notify.chat'), {});
+    await h.runToEnd(
+      doc({ url: `http://127.0.0.1:${api.port}/chat`, format: 'teams', text: 'hi' }, {}, 'notify.chat'),
+      {},
+    );
     expect(JSON.parse(api.seen.at(-1)!.body)).toMatchObject({ '@type': 'MessageCard', text: 'hi' });
   });
   it('refuses bad configuration and fails clearly on a failing or forbidden webhook', async () => {
     expect(badFields({ url: 'https://hooks.example.com/x' }, 'notify.chat')).toContain('config.text');
-    expect(badFields({ url: 'https://hooks.example.com/x', text: 'x', format: 'irc' }, 'notify.chat')).toContain('config.format');
-    const down = await h.runToEnd(doc({ url: `http://127.0.0.1:${api.port}/chat-down`, text: 'x' }, {}, 'notify.chat'), {});
+    expect(
+      badFields({ url: 'https://hooks.example.com/x', text: 'x', format: 'irc' }, 'notify.chat'),
+    ).toContain('config.format');
+    const down = await h.runToEnd(
+      doc({ url: `http://127.0.0.1:${api.port}/chat-down`, text: 'x' }, {}, 'notify.chat'),
+      {},
+    );
     expect(down.steps.get('call')!.error).toMatchObject({ code: 'http_status' });
     expect(down.steps.get('call')!.error!.message).toMatch(/answered 500/);
-    const blocked = await h.runToEnd(doc({ url: 'http://169.254.169.254/hook', text: 'x' }, {}, 'notify.chat'), {});
+    const blocked = await h.runToEnd(
+      doc({ url: 'http://169.254.169.254/hook', text: 'x' }, {}, 'notify.chat'),
+      {},
+    );
     expect(blocked.steps.get('call')!.error).toMatchObject({ code: 'ssrf_blocked', field: 'config.url' });
   });
 });

@@ -33,26 +33,64 @@ afterAll(async () => {
 
 describe('tasks.create and tickets.create', () => {
   it('write a task and a ticket of the run’s workspace', async () => {
-    const task = await h.runToEnd(doc('tasks.create', { title: 'Call {{ input.company }}', priority: 'high', assignee: 'ae@example.com', dueAt: '2026-12-01T09:00:00Z', data: { deal: '{{ input.deal }}' } }), {
-      company: 'Acme',
-      deal: 'd-9',
-    });
+    const task = await h.runToEnd(
+      doc('tasks.create', {
+        title: 'Call {{ input.company }}',
+        priority: 'high',
+        assignee: 'ae@example.com',
+        dueAt: '2026-12-01T09:00:00Z',
+        data: { deal: '{{ input.deal }}' },
+      }),
+      {
+        company: 'Acme',
+        deal: 'd-9',
+      },
+    );
     expect(task.run.status, JSON.stringify(task.run.error)).toBe('succeeded');
-    expect(task.steps.get('make')!.output).toMatchObject({ kind: 'task', title: 'Call Acme', priority: 'high', status: 'open', dueAt: '2026-12-01T09:00:00.000Z', data: { deal: 'd-9' } });
+    expect(task.steps.get('make')!.output).toMatchObject({
+      kind: 'task',
+      title: 'Call Acme',
+      priority: 'high',
+      status: 'open',
+      dueAt: '2026-12-01T09:00:00.000Z',
+      data: { deal: 'd-9' },
+    });
     const rows = await h.db.knex('tasks').where({ workspace_id: h.workspaceId });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ source_key: `${task.run.id}:make`, run_id: task.run.id });
 
-    const ticket = await h.runToEnd(doc('tickets.create', { title: 'Detractor: {{ input.score }}', requester: 'c@example.com', description: 'NPS follow-up' }), { score: 3 });
+    const ticket = await h.runToEnd(
+      doc('tickets.create', {
+        title: 'Detractor: {{ input.score }}',
+        requester: 'c@example.com',
+        description: 'NPS follow-up',
+      }),
+      { score: 3 },
+    );
     expect(ticket.run.status).toBe('succeeded');
-    expect(ticket.steps.get('make')!.output).toMatchObject({ kind: 'ticket', title: 'Detractor: 3', requester: 'c@example.com', priority: 'normal' });
+    expect(ticket.steps.get('make')!.output).toMatchObject({
+      kind: 'ticket',
+      title: 'Detractor: 3',
+      requester: 'c@example.com',
+      priority: 'normal',
+    });
   });
 
   it('creates once per step: a re-run with the same idempotency key returns the same row', async () => {
     const store = new WorkItemStore(h.db.knex);
     const source = { key: 'run-x:make', runId: crypto.randomUUID() };
-    const first = await store.create('task', h.workspaceId, { title: 'Once', description: '', priority: 'normal', data: {} }, source);
-    const again = await store.create('task', h.workspaceId, { title: 'Once', description: '', priority: 'normal', data: {} }, source);
+    const first = await store.create(
+      'task',
+      h.workspaceId,
+      { title: 'Once', description: '', priority: 'normal', data: {} },
+      source,
+    );
+    const again = await store.create(
+      'task',
+      h.workspaceId,
+      { title: 'Once', description: '', priority: 'normal', data: {} },
+      source,
+    );
     expect(first.created).toBe(true);
     expect(again).toEqual({ item: first.item, created: false });
     expect(await h.db.knex('tasks').where({ source_key: 'run-x:make' })).toHaveLength(1);
@@ -60,14 +98,17 @@ describe('tasks.create and tickets.create', () => {
 
   it('refuses bad configuration, naming the field', () => {
     const registry = createNodeRegistry();
-    const fields = (type: string, config: Record<string, unknown>) => validateWorkflow(doc(type, config), registry).issues.map((issue) => issue.field);
+    const fields = (type: string, config: Record<string, unknown>) =>
+      validateWorkflow(doc(type, config), registry).issues.map((issue) => issue.field);
     expect(fields('tasks.create', {})).toContain('config.title');
     expect(fields('tasks.create', { title: 'x', dueAt: 'tomorrow' })).toContain('config.dueAt');
     expect(fields('tickets.create', { title: 'x', priority: 'meh' })).toContain('config.priority');
   });
 
   it('fails clearly when a template yields a bad value', async () => {
-    const { run, steps } = await h.runToEnd(doc('tasks.create', { title: 'x', dueAt: '{{ input.when }}' }), { when: 'someday' });
+    const { run, steps } = await h.runToEnd(doc('tasks.create', { title: 'x', dueAt: '{{ input.when }}' }), {
+      when: 'someday',
+    });
     expect(run.status).toBe('failed');
     expect(steps.get('make')!.error).toMatchObject({ code: 'config', field: 'config.dueAt' });
   });
@@ -76,16 +117,37 @@ describe('tasks.create and tickets.create', () => {
 describe('task and ticket lists', () => {
   it('lists the workspace’s items newest first; other workspaces see nothing', async () => {
     const store = new WorkItemStore(server.db.knex);
-    await store.create('task', team.workspaceId, { title: 'First', description: '', priority: 'low', data: {} }, { key: 'a:1', runId: crypto.randomUUID() });
-    await store.create('task', team.workspaceId, { title: 'Second', description: '', priority: 'urgent', data: {} }, { key: 'a:2', runId: crypto.randomUUID() });
-    await store.create('ticket', team.workspaceId, { title: 'Help', description: '', priority: 'normal', requester: 'x@example.com', data: {} }, { key: 'a:3', runId: crypto.randomUUID() });
-    const tasks = await team.viewer.client.get<List<WorkItem>>(`/api/v1/workspaces/${team.workspaceId}/tasks`);
+    await store.create(
+      'task',
+      team.workspaceId,
+      { title: 'First', description: '', priority: 'low', data: {} },
+      { key: 'a:1', runId: crypto.randomUUID() },
+    );
+    await store.create(
+      'task',
+      team.workspaceId,
+      { title: 'Second', description: '', priority: 'urgent', data: {} },
+      { key: 'a:2', runId: crypto.randomUUID() },
+    );
+    await store.create(
+      'ticket',
+      team.workspaceId,
+      { title: 'Help', description: '', priority: 'normal', requester: 'x@example.com', data: {} },
+      { key: 'a:3', runId: crypto.randomUUID() },
+    );
+    const tasks = await team.viewer.client.get<List<WorkItem>>(
+      `/api/v1/workspaces/${team.workspaceId}/tasks`,
+    );
     expect(tasks.status).toBe(200);
     expect(tasks.body.items.map((item) => item.title)).toEqual(['Second', 'First']);
-    const tickets = await team.member.client.get<List<WorkItem>>(`/api/v1/workspaces/${team.workspaceId}/tickets?status=open`);
+    const tickets = await team.member.client.get<List<WorkItem>>(
+      `/api/v1/workspaces/${team.workspaceId}/tickets?status=open`,
+    );
     expect(tickets.body.items).toMatchObject([{ title: 'Help', requester: 'x@example.com' }]);
     expect((await team.outsider.client.get(`/api/v1/workspaces/${team.workspaceId}/tasks`)).status).toBe(404);
-    const own = await team.outsider.client.get<List<WorkItem>>(`/api/v1/workspaces/${team.outsider.account.workspaceId}/tasks`);
+    const own = await team.outsider.client.get<List<WorkItem>>(
+      `/api/v1/workspaces/${team.outsider.account.workspaceId}/tasks`,
+    );
     expect(own.body.items).toEqual([]);
   });
 });

@@ -5,7 +5,13 @@ import { conflict, notFound, validationProblem } from '../http/problem.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
-import { credentialDataSchemas, credentialSchema, createCredentialSchema, credentialTypeSchema, updateCredentialSchema } from './schemas.js';
+import {
+  credentialDataSchemas,
+  credentialSchema,
+  createCredentialSchema,
+  credentialTypeSchema,
+  updateCredentialSchema,
+} from './schemas.js';
 import { CredentialStore } from './store.js';
 
 const workspaceParams = z.object({ workspaceId: z.uuid() });
@@ -22,7 +28,8 @@ function isUniqueViolation(error: unknown): boolean {
 export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
   const store = new CredentialStore(knex, secrets);
   const base = '/api/v1/workspaces/:workspaceId/credentials';
-  const nameTaken = () => conflict('A credential with this name already exists in the workspace', { reason: 'name_taken' });
+  const nameTaken = () =>
+    conflict('A credential with this name already exists in the workspace', { reason: 'name_taken' });
 
   return [
     defineRoute({
@@ -32,8 +39,14 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
       tags: ['credentials'],
       auth: { workspaceRole: 'member' },
       params: workspaceParams,
-      responses: { 200: { description: 'Credentials by name', schema: z.object({ items: z.array(credentialSchema) }) }, ...problemResponses(401, 403, 404) },
-      handler: async ({ workspace }) => ({ status: 200, body: { items: await store.list(workspaceScope(workspace).id) } }),
+      responses: {
+        200: { description: 'Credentials by name', schema: z.object({ items: z.array(credentialSchema) }) },
+        ...problemResponses(401, 403, 404),
+      },
+      handler: async ({ workspace }) => ({
+        status: 200,
+        body: { items: await store.list(workspaceScope(workspace).id) },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -43,12 +56,27 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
       auth: { workspaceRole: 'admin' },
       params: workspaceParams,
       body: createCredentialSchema,
-      responses: { 201: { description: 'Created', schema: credentialSchema }, ...problemResponses(400, 401, 403, 404, 409) },
+      responses: {
+        201: { description: 'Created', schema: credentialSchema },
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
       handler: async ({ req, workspace, body, principal }) => {
         const scope = workspaceScope(workspace);
         try {
-          const created = await store.create({ workspaceId: scope.id, name: body.name, type: body.type, data: body.data, createdBy: principal?.userId ?? null });
-          await audit(knex, { workspaceId: scope.id, ...auditSource(req, principal), action: 'credential.create', target: { type: 'credential', id: created.id }, metadata: { name: created.name, type: created.type } });
+          const created = await store.create({
+            workspaceId: scope.id,
+            name: body.name,
+            type: body.type,
+            data: body.data,
+            createdBy: principal?.userId ?? null,
+          });
+          await audit(knex, {
+            workspaceId: scope.id,
+            ...auditSource(req, principal),
+            action: 'credential.create',
+            target: { type: 'credential', id: created.id },
+            metadata: { name: created.name, type: created.type },
+          });
           return { status: 201, body: created };
         } catch (error) {
           if (isUniqueViolation(error)) throw nameTaken();
@@ -63,7 +91,10 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
       tags: ['credentials'],
       auth: { workspaceRole: 'member' },
       params: credentialParams,
-      responses: { 200: { description: 'The credential', schema: credentialSchema }, ...problemResponses(401, 403, 404) },
+      responses: {
+        200: { description: 'The credential', schema: credentialSchema },
+        ...problemResponses(401, 403, 404),
+      },
       handler: async ({ workspace, params }) => {
         const row = await store.find(workspaceScope(workspace).id, params.id);
         if (!row) throw notFound('The credential');
@@ -78,7 +109,10 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
       auth: { workspaceRole: 'admin' },
       params: credentialParams,
       body: updateCredentialSchema,
-      responses: { 200: { description: 'Changed', schema: credentialSchema }, ...problemResponses(400, 401, 403, 404, 409) },
+      responses: {
+        200: { description: 'Changed', schema: credentialSchema },
+        ...problemResponses(400, 401, 403, 404, 409),
+      },
       handler: async ({ req, workspace, params, body, principal }) => {
         const scope = workspaceScope(workspace);
         const row = await store.find(scope.id, params.id);
@@ -87,14 +121,28 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
         if (body.data !== undefined) {
           const parsed = credentialDataSchemas[credentialTypeSchema.parse(row.type)].safeParse(body.data);
           if (!parsed.success) {
-            throw validationProblem('body', new z.ZodError(parsed.error.issues.map((issue) => ({ ...issue, path: ['data', ...issue.path] }))));
+            throw validationProblem(
+              'body',
+              new z.ZodError(
+                parsed.error.issues.map((issue) => ({ ...issue, path: ['data', ...issue.path] })),
+              ),
+            );
           }
           data = parsed.data;
         }
         try {
-          const updated = await store.update(scope.id, params.id, { ...(body.name !== undefined && { name: body.name }), ...(data !== undefined && { data }) });
+          const updated = await store.update(scope.id, params.id, {
+            ...(body.name !== undefined && { name: body.name }),
+            ...(data !== undefined && { data }),
+          });
           if (!updated) throw notFound('The credential');
-          await audit(knex, { workspaceId: scope.id, ...auditSource(req, principal), action: 'credential.update', target: { type: 'credential', id: updated.id }, metadata: { name: updated.name, dataChanged: data !== undefined } });
+          await audit(knex, {
+            workspaceId: scope.id,
+            ...auditSource(req, principal),
+            action: 'credential.update',
+            target: { type: 'credential', id: updated.id },
+            metadata: { name: updated.name, dataChanged: data !== undefined },
+          });
           return { status: 200, body: updated };
         } catch (error) {
           if (isUniqueViolation(error)) throw nameTaken();
@@ -114,7 +162,13 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
         const scope = workspaceScope(workspace);
         const row = await store.find(scope.id, params.id);
         if (!row || !(await store.remove(scope.id, params.id))) throw notFound('The credential');
-        await audit(knex, { workspaceId: scope.id, ...auditSource(req, principal), action: 'credential.delete', target: { type: 'credential', id: params.id }, metadata: { name: row.name } });
+        await audit(knex, {
+          workspaceId: scope.id,
+          ...auditSource(req, principal),
+          action: 'credential.delete',
+          target: { type: 'credential', id: params.id },
+          metadata: { name: row.name },
+        });
         return { status: 204 };
       },
     }),

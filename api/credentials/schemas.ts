@@ -2,7 +2,11 @@ import { z } from 'zod';
 import type { CredentialSecret } from '../../nodes/services.js';
 
 /** The secret data of each credential type, as an admin enters it. Never sent back. */
-const headerName = z.string().min(1).max(100).regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name');
+const headerName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'not a valid header name');
 const secretText = z.string().min(1).max(10_000);
 
 export const credentialDataSchemas = {
@@ -13,7 +17,10 @@ export const credentialDataSchemas = {
   smtp: z.object({
     host: z.string().min(1).max(255),
     port: z.number().int().min(1).max(65_535).default(587),
-    secure: z.boolean().default(false).describe('TLS from the start (port 465); otherwise STARTTLS when offered'),
+    secure: z
+      .boolean()
+      .default(false)
+      .describe('TLS from the start (port 465); otherwise STARTTLS when offered'),
     username: z.string().max(500).optional(),
     password: z.string().max(10_000).optional(),
     from: z.string().max(500).optional(),

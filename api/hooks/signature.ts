@@ -6,7 +6,11 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300;
 export type SignatureCheck = { ok: true } | { ok: false; reason: string };
 
 /** `Revflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")>` (several v1 allowed). */
-export function signPayload(secret: string, body: Buffer | string, timestamp = Math.floor(Date.now() / 1000)): string {
+export function signPayload(
+  secret: string,
+  body: Buffer | string,
+  timestamp = Math.floor(Date.now() / 1000),
+): string {
   const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
   return `t=${timestamp},v1=${mac}`;
 }
@@ -29,9 +33,15 @@ export function verifySignature(
     return { ok: false, reason: 'The Revflow-Signature header must look like t=<timestamp>,v1=<signature>' };
   }
   if (Math.abs(nowSeconds - timestamp) > SIGNATURE_TOLERANCE_SECONDS) {
-    return { ok: false, reason: `The signature timestamp is outside the ${SIGNATURE_TOLERANCE_SECONDS / 60}-minute tolerance` };
+    return {
+      ok: false,
+      reason: `The signature timestamp is outside the ${SIGNATURE_TOLERANCE_SECONDS / 60}-minute tolerance`,
+    };
   }
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex'), 'utf8');
+  const expected = Buffer.from(
+    createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex'),
+    'utf8',
+  );
   for (const signature of signatures) {
     const given = Buffer.from(signature, 'utf8');
     if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };

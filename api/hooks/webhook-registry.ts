@@ -63,7 +63,10 @@ export class WebhookRegistry {
       const taken = await trx('webhooks')
         .where({ workspace_id: version.workspaceId, path })
         .first<{ workflow_id: string } | undefined>('workflow_id');
-      if (taken) throw conflict(`The webhook path "${path}" is already used by another active workflow (${taken.workflow_id})`);
+      if (taken)
+        throw conflict(
+          `The webhook path "${path}" is already used by another active workflow (${taken.workflow_id})`,
+        );
       await trx('webhooks').insert({
         workspace_id: version.workspaceId,
         workflow_id: version.workflowId,
@@ -107,7 +110,10 @@ export class WebhookRegistry {
         method: row.method,
         responseMode: row.response_mode,
         responseTimeoutMs: row.response_timeout_ms,
-        secret: row.signed && row.sealed_secret ? this.secrets.open(row.sealed_secret, secretContext(row.workflow_id, row.node_id)) : null,
+        secret:
+          row.signed && row.sealed_secret
+            ? this.secrets.open(row.sealed_secret, secretContext(row.workflow_id, row.node_id))
+            : null,
       });
     }
     this.cache.set(workspaceId, { at: Date.now(), entries });
@@ -125,16 +131,31 @@ export class WebhookRegistry {
   async rotateSecret(workspaceId: string, workflowId: string, nodeId: string): Promise<string> {
     const secret = newSecret();
     await this.knex('webhook_secrets')
-      .insert({ workflow_id: workflowId, node_id: nodeId, workspace_id: workspaceId, sealed_secret: this.secrets.seal(secret, secretContext(workflowId, nodeId)) })
+      .insert({
+        workflow_id: workflowId,
+        node_id: nodeId,
+        workspace_id: workspaceId,
+        sealed_secret: this.secrets.seal(secret, secretContext(workflowId, nodeId)),
+      })
       .onConflict(['workflow_id', 'node_id'])
       .merge();
     this.invalidate(workspaceId);
     return secret;
   }
 
-  private async ensureSecret(trx: Knex.Transaction, workspaceId: string, workflowId: string, nodeId: string): Promise<void> {
+  private async ensureSecret(
+    trx: Knex.Transaction,
+    workspaceId: string,
+    workflowId: string,
+    nodeId: string,
+  ): Promise<void> {
     await trx('webhook_secrets')
-      .insert({ workflow_id: workflowId, node_id: nodeId, workspace_id: workspaceId, sealed_secret: this.secrets.seal(newSecret(), secretContext(workflowId, nodeId)) })
+      .insert({
+        workflow_id: workflowId,
+        node_id: nodeId,
+        workspace_id: workspaceId,
+        sealed_secret: this.secrets.seal(newSecret(), secretContext(workflowId, nodeId)),
+      })
       .onConflict(['workflow_id', 'node_id'])
       .ignore();
   }

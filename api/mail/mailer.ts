@@ -33,7 +33,10 @@ export class MailSetupError extends Error {
  * workspace credential, and a pooled connection would outlive a credential change.
  */
 export function createMailer(options: MailerOptions): MailService {
-  const transportFor = async (workspaceId: string, credentialId: string | undefined): Promise<{ transport: Transporter<SMTPTransport.SentMessageInfo>; from?: string }> => {
+  const transportFor = async (
+    workspaceId: string,
+    credentialId: string | undefined,
+  ): Promise<{ transport: Transporter<SMTPTransport.SentMessageInfo>; from?: string }> => {
     if (credentialId) {
       let secret: CredentialSecret;
       try {
@@ -41,9 +44,16 @@ export function createMailer(options: MailerOptions): MailService {
       } catch (error) {
         throw new MailSetupError((error as Error).message, 'credential', 'credentialId');
       }
-      if (secret.type !== 'smtp') throw new MailSetupError(`The credential ${credentialId} is a ${secret.type} credential, not smtp`, 'config', 'credentialId');
+      if (secret.type !== 'smtp')
+        throw new MailSetupError(
+          `The credential ${credentialId} is a ${secret.type} credential, not smtp`,
+          'config',
+          'credentialId',
+        );
       // Connect to the checked address; TLS still verifies the certificate for the host name.
-      const pinned = options.guard ? (await options.guard(workspaceId, secret.host, secret.port)).address : secret.host;
+      const pinned = options.guard
+        ? (await options.guard(workspaceId, secret.host, secret.port)).address
+        : secret.host;
       const transport = nodemailer.createTransport({
         host: pinned,
         ...(pinned !== secret.host ? { tls: { servername: secret.host } } : {}),
@@ -56,7 +66,12 @@ export function createMailer(options: MailerOptions): MailService {
       });
       return secret.from ? { transport, from: secret.from } : { transport };
     }
-    if (!options.smtpUrl) throw new MailSetupError('No SMTP credential was chosen and SMTP_URL is not set', 'config', 'credentialId');
+    if (!options.smtpUrl)
+      throw new MailSetupError(
+        'No SMTP credential was chosen and SMTP_URL is not set',
+        'config',
+        'credentialId',
+      );
     return { transport: nodemailer.createTransport(options.smtpUrl) };
   };
 
@@ -66,7 +81,12 @@ export function createMailer(options: MailerOptions): MailService {
       const { transport, from } = await transportFor(workspaceId, credentialId);
       try {
         const sender = message.from ?? from;
-        if (!sender) throw new MailSetupError('No sender: set `from` on the node or on the SMTP credential', 'config', 'from');
+        if (!sender)
+          throw new MailSetupError(
+            'No sender: set `from` on the node or on the SMTP credential',
+            'config',
+            'from',
+          );
         const info = await transport.sendMail({
           from: sender,
           to: message.to,
@@ -78,8 +98,13 @@ export function createMailer(options: MailerOptions): MailService {
           messageId: message.messageId,
           headers: message.headers,
         });
-        const addresses = (list: Array<string | { address: string }>): string[] => list.map((item) => (typeof item === 'string' ? item : item.address));
-        return { messageId: info.messageId, accepted: addresses(info.accepted), rejected: addresses(info.rejected) };
+        const addresses = (list: Array<string | { address: string }>): string[] =>
+          list.map((item) => (typeof item === 'string' ? item : item.address));
+        return {
+          messageId: info.messageId,
+          accepted: addresses(info.accepted),
+          rejected: addresses(info.rejected),
+        };
       } finally {
         transport.close();
       }

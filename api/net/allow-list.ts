@@ -15,7 +15,9 @@ export class OutboundAllowLists {
   async hostsOf(workspaceId: string): Promise<string[]> {
     const cached = this.cache.get(workspaceId);
     if (cached && Date.now() - cached.at < this.ttlMs) return cached.hosts;
-    const row = await this.knex<{ workspace_id: string; hosts: string[] }>('workspace_outbound_hosts').where({ workspace_id: workspaceId }).first();
+    const row = await this.knex<{ workspace_id: string; hosts: string[] }>('workspace_outbound_hosts')
+      .where({ workspace_id: workspaceId })
+      .first();
     const hosts = row?.hosts ?? [];
     this.cache.set(workspaceId, { hosts, at: Date.now() });
     return hosts;

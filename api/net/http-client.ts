@@ -30,7 +30,12 @@ interface Exchange {
 }
 
 /** One request to one checked address; no redirects. */
-function exchange(url: URL, target: CheckedTarget, request: OutboundRequest, deadline: number): Promise<Exchange> {
+function exchange(
+  url: URL,
+  target: CheckedTarget,
+  request: OutboundRequest,
+  deadline: number,
+): Promise<Exchange> {
   const transport = url.protocol === 'https:' ? https : http;
   return new Promise<Exchange>((resolve, reject) => {
     const remaining = Math.max(1, deadline - Date.now());
@@ -52,20 +57,31 @@ function exchange(url: URL, target: CheckedTarget, request: OutboundRequest, dea
           size += chunk.length;
           if (size > request.maxResponseBytes) {
             req.destroy();
-            reject(new OutboundError(`The response is larger than ${request.maxResponseBytes} bytes`, 'response_too_large'));
+            reject(
+              new OutboundError(
+                `The response is larger than ${request.maxResponseBytes} bytes`,
+                'response_too_large',
+              ),
+            );
             return;
           }
           chunks.push(chunk);
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res), body: Buffer.concat(chunks) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, headers: flatHeaders(res), body: Buffer.concat(chunks) }),
+        );
         res.on('error', (error) => reject(new OutboundError(error.message, 'network')));
       },
     );
     const timer = setTimeout(() => {
       req.destroy(new OutboundError(`No complete response within ${request.timeoutMs} ms`, 'timeout'));
     }, remaining);
-    req.on('timeout', () => req.destroy(new OutboundError(`No complete response within ${request.timeoutMs} ms`, 'timeout')));
-    req.on('error', (error) => reject(error instanceof OutboundError ? error : new OutboundError(error.message, 'network')));
+    req.on('timeout', () =>
+      req.destroy(new OutboundError(`No complete response within ${request.timeoutMs} ms`, 'timeout')),
+    );
+    req.on('error', (error) =>
+      reject(error instanceof OutboundError ? error : new OutboundError(error.message, 'network')),
+    );
     req.on('close', () => clearTimeout(timer));
     if (request.body) req.end(request.body);
     else req.end();
@@ -85,7 +101,11 @@ export interface GuardedClientOptions {
  * followed by hand (at most 5); credentials are dropped when a redirect changes origin,
  * and 303 (and 301/302 after POST) turn into a GET without a body, as browsers do.
  */
-export async function guardedRequest(request: OutboundRequest, allow: AllowList, options: GuardedClientOptions = {}): Promise<OutboundResponse> {
+export async function guardedRequest(
+  request: OutboundRequest,
+  allow: AllowList,
+  options: GuardedClientOptions = {},
+): Promise<OutboundResponse> {
   let url: URL;
   try {
     url = new URL(request.url);
@@ -98,10 +118,17 @@ export async function guardedRequest(request: OutboundRequest, allow: AllowList,
     const target = await checkTarget(url, allow, options.resolve);
     const response = await exchange(url, target, current, deadline);
     const location = response.headers.location;
-    if (!request.followRedirects || response.status < 300 || response.status >= 400 || response.status === 304 || !location) {
+    if (
+      !request.followRedirects ||
+      response.status < 300 ||
+      response.status >= 400 ||
+      response.status === 304 ||
+      !location
+    ) {
       return { ...response, url: url.toString(), redirects };
     }
-    if (redirects >= MAX_REDIRECTS) throw new OutboundError(`More than ${MAX_REDIRECTS} redirects`, 'too_many_redirects');
+    if (redirects >= MAX_REDIRECTS)
+      throw new OutboundError(`More than ${MAX_REDIRECTS} redirects`, 'too_many_redirects');
     let next: URL;
     try {
       next = new URL(location, url);
@@ -110,12 +137,18 @@ export async function guardedRequest(request: OutboundRequest, allow: AllowList,
     }
     const headers = { ...current.headers };
     if (next.origin !== url.origin) {
-      const sensitive = new Set([...credentialHeaders, ...(request.sensitiveHeaders ?? []).map((name) => name.toLowerCase())]);
+      const sensitive = new Set([
+        ...credentialHeaders,
+        ...(request.sensitiveHeaders ?? []).map((name) => name.toLowerCase()),
+      ]);
       for (const name of Object.keys(headers)) if (sensitive.has(name.toLowerCase())) delete headers[name];
     }
-    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && current.method === 'POST');
+    const toGet =
+      response.status === 303 ||
+      ((response.status === 301 || response.status === 302) && current.method === 'POST');
     if (toGet) {
-      for (const name of Object.keys(headers)) if (/^content-(type|length)$/i.test(name)) delete headers[name];
+      for (const name of Object.keys(headers))
+        if (/^content-(type|length)$/i.test(name)) delete headers[name];
       current = { ...current, method: current.method === 'HEAD' ? 'HEAD' : 'GET', headers, body: undefined };
     } else current = { ...current, headers };
     url = next;

@@ -31,8 +31,14 @@ export function outboundHostRoutes({ knex }: ApiContext): AnyRoute[] {
       tags: ['credentials'],
       auth: { workspaceRole: 'admin' },
       params: workspaceParams,
-      responses: { 200: { description: 'The allow-list', schema: hostsSchema }, ...problemResponses(401, 403, 404) },
-      handler: async ({ workspace }) => ({ status: 200, body: { hosts: await lists.hostsOf(workspaceScope(workspace).id) } }),
+      responses: {
+        200: { description: 'The allow-list', schema: hostsSchema },
+        ...problemResponses(401, 403, 404),
+      },
+      handler: async ({ workspace }) => ({
+        status: 200,
+        body: { hosts: await lists.hostsOf(workspaceScope(workspace).id) },
+      }),
     }),
     defineRoute({
       method: 'put',
@@ -42,12 +48,20 @@ export function outboundHostRoutes({ knex }: ApiContext): AnyRoute[] {
       auth: { workspaceRole: 'admin' },
       params: workspaceParams,
       body: hostsSchema,
-      responses: { 200: { description: 'The allow-list', schema: hostsSchema }, ...problemResponses(400, 401, 403, 404) },
+      responses: {
+        200: { description: 'The allow-list', schema: hostsSchema },
+        ...problemResponses(400, 401, 403, 404),
+      },
       handler: async ({ req, workspace, body, principal }) => {
         const scope = workspaceScope(workspace);
         const hosts = [...new Set(body.hosts)];
         await lists.setHosts(scope.id, hosts);
-        await audit(knex, { workspaceId: scope.id, ...auditSource(req, principal), action: 'outbound_hosts.update', metadata: { hosts } });
+        await audit(knex, {
+          workspaceId: scope.id,
+          ...auditSource(req, principal),
+          action: 'outbound_hosts.update',
+          metadata: { hosts },
+        });
         return { status: 200, body: { hosts } };
       },
     }),

@@ -67,13 +67,16 @@ export function forbiddenReason(address: string): string | undefined {
     const v4 = embeddedIpv4(address);
     if (v4) return forbiddenReason(v4);
   }
-  return forbidden.check(address, family === 4 ? 'ipv4' : 'ipv6') ? 'a private, loopback, link-local or reserved address' : undefined;
+  return forbidden.check(address, family === 4 ? 'ipv4' : 'ipv6')
+    ? 'a private, loopback, link-local or reserved address'
+    : undefined;
 }
 
 export class OutboundError extends Error {
   constructor(
     message: string,
-    readonly code: 'ssrf_blocked' | 'timeout' | 'response_too_large' | 'too_many_redirects' | 'network' | 'invalid_url',
+    readonly code:
+      'ssrf_blocked' | 'timeout' | 'response_too_large' | 'too_many_redirects' | 'network' | 'invalid_url',
   ) {
     super(message);
     this.name = 'OutboundError';
@@ -94,7 +97,9 @@ export class AllowList {
 
   allows(hostname: string, port: number): boolean {
     const host = hostname.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-    return this.entries.has(host) || this.entries.has(`${host}:${port}`) || this.entries.has(`[${host}]:${port}`);
+    return (
+      this.entries.has(host) || this.entries.has(`${host}:${port}`) || this.entries.has(`[${host}]:${port}`)
+    );
   }
 }
 
@@ -116,7 +121,11 @@ const systemResolver: Resolver = (hostname) => lookup(hostname, { all: true, ver
  * Every resolved address must be allowed (a name with one private address is refused),
  * unless the host is allow-listed.
  */
-export async function checkTarget(url: URL, allow: AllowList, resolve: Resolver = systemResolver): Promise<CheckedTarget> {
+export async function checkTarget(
+  url: URL,
+  allow: AllowList,
+  resolve: Resolver = systemResolver,
+): Promise<CheckedTarget> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new OutboundError(`Only http and https URLs can be requested, not ${url.protocol}`, 'invalid_url');
   }
@@ -125,7 +134,12 @@ export async function checkTarget(url: URL, allow: AllowList, resolve: Resolver 
 }
 
 /** The same check for any TCP target (SMTP servers from credentials). */
-export async function checkHost(host: string, port: number, allow: AllowList, resolve: Resolver = systemResolver): Promise<CheckedTarget> {
+export async function checkHost(
+  host: string,
+  port: number,
+  allow: AllowList,
+  resolve: Resolver = systemResolver,
+): Promise<CheckedTarget> {
   const hostname = host.replace(/^\[(.*)\]$/, '$1');
   let addresses: Array<{ address: string; family: number }>;
   if (isIP(hostname)) addresses = [{ address: hostname, family: isIP(hostname) }];
@@ -133,7 +147,10 @@ export async function checkHost(host: string, port: number, allow: AllowList, re
     try {
       addresses = await resolve(hostname);
     } catch (error) {
-      throw new OutboundError(`The host ${hostname} could not be resolved: ${(error as Error).message}`, 'network');
+      throw new OutboundError(
+        `The host ${hostname} could not be resolved: ${(error as Error).message}`,
+        'network',
+      );
     }
   }
   if (addresses.length === 0) throw new OutboundError(`The host ${hostname} has no address`, 'network');

@@ -31,11 +31,17 @@ function describe(nodeType: AnyNodeType) {
     description: nodeType.description,
     docs: nodeType.docs ?? null,
     icon: nodeType.icon ?? null,
-    configSchema: z.toJSONSchema(nodeType.config, { unrepresentable: 'any', io: 'input' }) as Record<string, unknown>,
+    configSchema: z.toJSONSchema(nodeType.config, { unrepresentable: 'any', io: 'input' }) as Record<
+      string,
+      unknown
+    >,
     inputs: [...inputPortsOf(nodeType)],
-    outputs: typeof nodeType.outputs === 'function'
-      ? defaults.success ? [...outputPortsOf(nodeType, defaults.data)] : []
-      : [...outputPortsOf(nodeType, undefined)],
+    outputs:
+      typeof nodeType.outputs === 'function'
+        ? defaults.success
+          ? [...outputPortsOf(nodeType, defaults.data)]
+          : []
+        : [...outputPortsOf(nodeType, undefined)],
     dynamicOutputs: typeof nodeType.outputs === 'function',
     sideEffects: nodeType.sideEffects === true,
     rawFields: [...(nodeType.rawFields ?? [])],
@@ -66,8 +72,15 @@ export function nodeTypeRoutes(registryOf: () => NodeRegistry): AnyRoute[] {
       params: z.object({ type: z.string().min(1).max(100) }),
       body: z.object({ config: z.record(z.string(), z.unknown()).default({}) }),
       responses: {
-        200: { description: 'Ports', schema: z.object({ inputs: z.array(z.string()), outputs: z.array(z.string()) }) },
-        400: { description: 'Invalid config', schema: problemSchema, contentType: 'application/problem+json' },
+        200: {
+          description: 'Ports',
+          schema: z.object({ inputs: z.array(z.string()), outputs: z.array(z.string()) }),
+        },
+        400: {
+          description: 'Invalid config',
+          schema: problemSchema,
+          contentType: 'application/problem+json',
+        },
         404: { description: 'Unknown type', schema: problemSchema, contentType: 'application/problem+json' },
       },
       handler: ({ params, body }) => {
@@ -75,7 +88,10 @@ export function nodeTypeRoutes(registryOf: () => NodeRegistry): AnyRoute[] {
         if (!nodeType) throw notFound(`The node type "${params.type}"`);
         const parsed = nodeType.config.safeParse(body.config);
         if (!parsed.success) throw validationProblem('body.config', parsed.error);
-        return { status: 200, body: { inputs: [...inputPortsOf(nodeType)], outputs: [...outputPortsOf(nodeType, parsed.data)] } };
+        return {
+          status: 200,
+          body: { inputs: [...inputPortsOf(nodeType)], outputs: [...outputPortsOf(nodeType, parsed.data)] },
+        };
       },
     }),
   ];

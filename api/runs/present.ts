@@ -34,6 +34,7 @@ export function presentStep(step: StepRecord) {
     logs: step.logs,
     startedAt: iso(step.startedAt),
     finishedAt: iso(step.finishedAt),
-    durationMs: step.startedAt && step.finishedAt ? step.finishedAt.getTime() - step.startedAt.getTime() : null,
+    durationMs:
+      step.startedAt && step.finishedAt ? step.finishedAt.getTime() - step.startedAt.getTime() : null,
   };
 }

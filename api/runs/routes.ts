@@ -23,14 +23,29 @@ const problems = {
   400: { description: 'Invalid request', schema: problemSchema, contentType: 'application/problem+json' },
   401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
   403: { description: 'Role too low', schema: problemSchema, contentType: 'application/problem+json' },
-  404: { description: 'Not found in this workspace', schema: problemSchema, contentType: 'application/problem+json' },
+  404: {
+    description: 'Not found in this workspace',
+    schema: problemSchema,
+    contentType: 'application/problem+json',
+  },
 };
-const runStatuses = ['queued', 'running', 'waiting', 'succeeded', 'failed', 'cancelled', 'timed_out'] as const;
+const runStatuses = [
+  'queued',
+  'running',
+  'waiting',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'timed_out',
+] as const;
 const SSE_HEARTBEAT_MS = 15_000;
 
 export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
   const { knex } = deps;
-  const store = { getRun: (id: string) => deps.store().getRun(id), getSteps: (id: string) => deps.store().getSteps(id) };
+  const store = {
+    getRun: (id: string) => deps.store().getRun(id),
+    getSteps: (id: string) => deps.store().getSteps(id),
+  };
   const runtime = (): Runtime => deps.runtime();
 
   const runInWorkspace = async (workspaceId: string, runId: string): Promise<RunRecord> => {
@@ -42,7 +57,9 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
   const withSteps = async (run: RunRecord) => {
     const [steps, version] = await Promise.all([
       store.getSteps(run.id),
-      knex('workflow_versions').where({ id: run.versionId }).first('number') as Promise<{ number: number } | undefined>,
+      knex('workflow_versions').where({ id: run.versionId }).first('number') as Promise<
+        { number: number } | undefined
+      >,
     ]);
     return { ...presentRun(run), version: version?.number ?? null, steps: steps.map(presentStep) };
   };
@@ -64,7 +81,10 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
       responses: {
-        200: { description: 'A page of runs', schema: z.object({ items: z.array(runSchema), nextCursor: z.string().nullable() }) },
+        200: {
+          description: 'A page of runs',
+          schema: z.object({ items: z.array(runSchema), nextCursor: z.string().nullable() }),
+        },
         ...problems,
       },
       handler: async ({ workspace, query }) => {
@@ -84,7 +104,10 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
         const page = rows.slice(0, query.limit).map(runFromRow);
         return {
           status: 200,
-          body: { items: page.map(presentRun), nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null },
+          body: {
+            items: page.map(presentRun),
+            nextCursor: rows.length > query.limit ? (page.at(-1)?.id ?? null) : null,
+          },
         };
       },
     }),
@@ -108,10 +131,17 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       tags: ['runs'],
       auth: { workspaceRole: 'member' },
       params: runParams,
-      responses: { 202: { description: 'Cancellation requested', schema: runSchema }, 409: problems[400], ...problems },
+      responses: {
+        202: { description: 'Cancellation requested', schema: runSchema },
+        409: problems[400],
+        ...problems,
+      },
       handler: async ({ workspace, params }) => {
         const run = await runInWorkspace(workspace!.id, params.runId);
-        if (finishedRunStatuses.has(run.status)) throw conflict(`The run has already ${run.status === 'succeeded' ? 'succeeded' : 'ended'} (${run.status})`);
+        if (finishedRunStatuses.has(run.status))
+          throw conflict(
+            `The run has already ${run.status === 'succeeded' ? 'succeeded' : 'ended'} (${run.status})`,
+          );
         const updated = (await runtime().cancel(run.id)) ?? run;
         return { status: 202, body: presentRun(updated) };
       },
@@ -127,7 +157,9 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       handler: async ({ workspace, params }) => {
         const run = await runInWorkspace(workspace!.id, params.runId);
         if (!finishedRunStatuses.has(run.status) || run.status === 'succeeded') {
-          throw conflict(`Only failed, cancelled or timed-out runs can be retried; this one is ${run.status}`);
+          throw conflict(
+            `Only failed, cancelled or timed-out runs can be retried; this one is ${run.status}`,
+          );
         }
         const workflow = await knex('workflows')
           .where({ id: run.workflowId, workspace_id: workspace!.id })
@@ -143,7 +175,14 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       tags: ['runs'],
       auth: { workspaceRole: 'viewer' },
       params: runParams,
-      responses: { 200: { description: 'text/event-stream: snapshot, step, run events', contentType: 'text/event-stream', schema: z.string() }, ...problems },
+      responses: {
+        200: {
+          description: 'text/event-stream: snapshot, step, run events',
+          contentType: 'text/event-stream',
+          schema: z.string(),
+        },
+        ...problems,
+      },
       handler: async ({ workspace, params, req, res }) => {
         const run = await runInWorkspace(workspace!.id, params.runId);
         res.status(200).set({

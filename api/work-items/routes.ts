@@ -37,8 +37,14 @@ export function workItemRoutes({ knex }: ApiContext): AnyRoute[] {
         limit: z.coerce.number().int().min(1).max(500).default(100),
         offset: z.coerce.number().int().min(0).default(0),
       }),
-      responses: { 200: { description: `${kind}s`, schema: z.object({ items: z.array(workItemSchema) }) }, ...problemResponses(400, 401, 404) },
-      handler: async ({ workspace, query }) => ({ status: 200, body: { items: await store.list(kind, workspaceScope(workspace).id, query) } }),
+      responses: {
+        200: { description: `${kind}s`, schema: z.object({ items: z.array(workItemSchema) }) },
+        ...problemResponses(400, 401, 404),
+      },
+      handler: async ({ workspace, query }) => ({
+        status: 200,
+        body: { items: await store.list(kind, workspaceScope(workspace).id, query) },
+      }),
     }),
   );
 }

@@ -40,7 +40,12 @@ export function presentWorkItem(kind: 'task' | 'ticket', row: WorkItemRow): Work
 export class WorkItemStore implements WorkItemsService {
   constructor(private readonly knex: Knex) {}
 
-  async create(kind: 'task' | 'ticket', workspaceId: string, item: WorkItemInput, source: { key: string; runId: string }): Promise<{ item: WorkItem; created: boolean }> {
+  async create(
+    kind: 'task' | 'ticket',
+    workspaceId: string,
+    item: WorkItemInput,
+    source: { key: string; runId: string },
+  ): Promise<{ item: WorkItem; created: boolean }> {
     const table = tableOf(kind);
     const row = {
       workspace_id: workspaceId,
@@ -48,21 +53,39 @@ export class WorkItemStore implements WorkItemsService {
       description: item.description,
       priority: item.priority,
       assignee: item.assignee ?? null,
-      ...(kind === 'task' ? { due_at: item.dueAt ? new Date(item.dueAt) : null } : { requester: item.requester ?? null }),
+      ...(kind === 'task'
+        ? { due_at: item.dueAt ? new Date(item.dueAt) : null }
+        : { requester: item.requester ?? null }),
       data: JSON.stringify(item.data),
       source_key: source.key,
       run_id: source.runId,
     };
-    const [inserted] = (await this.knex(table).insert(row).onConflict(['workspace_id', 'source_key']).ignore().returning('*')) as WorkItemRow[];
+    const [inserted] = (await this.knex(table)
+      .insert(row)
+      .onConflict(['workspace_id', 'source_key'])
+      .ignore()
+      .returning('*')) as WorkItemRow[];
     if (inserted) return { item: presentWorkItem(kind, inserted), created: true };
-    const existing = (await this.knex(table).where({ workspace_id: workspaceId, source_key: source.key }).first()) as WorkItemRow;
+    const existing = (await this.knex(table)
+      .where({ workspace_id: workspaceId, source_key: source.key })
+      .first()) as WorkItemRow;
     return { item: presentWorkItem(kind, existing), created: false };
   }
 
-  async list(kind: 'task' | 'ticket', workspaceId: string, options: { status?: string; limit: number; offset: number }): Promise<WorkItem[]> {
+  async list(
+    kind: 'task' | 'ticket',
+    workspaceId: string,
+    options: { status?: string; limit: number; offset: number },
+  ): Promise<WorkItem[]> {
     const query = this.knex(tableOf(kind)).where({ workspace_id: workspaceId });
     if (options.status) void query.andWhere({ status: options.status });
-    const rows = (await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(options.limit).offset(options.offset)) as WorkItemRow[];
+    const rows = (await query
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(options.limit)
+      .offset(options.offset)) as WorkItemRow[];
     return rows.map((row) => presentWorkItem(kind, row));
   }
 }

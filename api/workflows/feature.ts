@@ -24,7 +24,9 @@ export function engineRoutes(ctx: ApiContext): AnyRoute[] {
   const lazyService = new Proxy({} as WorkflowService, {
     get: (_target, property) => {
       const value = Reflect.get(serviceOf(), property) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(serviceOf()) : value;
+      return typeof value === 'function'
+        ? (value as (...args: unknown[]) => unknown).bind(serviceOf())
+        : value;
     },
   });
   const lazyRuntime = () => ctx.bundle.runtime;

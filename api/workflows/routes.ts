@@ -34,7 +34,11 @@ const problems = {
   400: { description: 'Invalid request', schema: problemSchema, contentType: 'application/problem+json' },
   401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
   403: { description: 'Role too low', schema: problemSchema, contentType: 'application/problem+json' },
-  404: { description: 'Not found in this workspace', schema: problemSchema, contentType: 'application/problem+json' },
+  404: {
+    description: 'Not found in this workspace',
+    schema: problemSchema,
+    contentType: 'application/problem+json',
+  },
 };
 
 function presentSummary(workflow: WorkflowSummary, lastRun?: LastRun | null) {
@@ -63,8 +67,21 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       return { ok: issues.length === 0, issues };
     })(),
   });
-  const record = (req: Request, principal: Principal | null, workspaceId: string, action: string, target: string, metadata?: Record<string, unknown>) =>
-    audit(deps.knex, { workspaceId, ...auditSource(req, principal), action, target: { type: 'workflow', id: target }, ...(metadata ? { metadata } : {}) });
+  const record = (
+    req: Request,
+    principal: Principal | null,
+    workspaceId: string,
+    action: string,
+    target: string,
+    metadata?: Record<string, unknown>,
+  ) =>
+    audit(deps.knex, {
+      workspaceId,
+      ...auditSource(req, principal),
+      action,
+      target: { type: 'workflow', id: target },
+      ...(metadata ? { metadata } : {}),
+    });
 
   const routes = [
     defineRoute({
@@ -80,13 +97,19 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         limit: z.coerce.number().int().min(1).max(500).default(100),
         offset: z.coerce.number().int().min(0).default(0),
       }),
-      responses: { 200: { description: 'Workflows', schema: z.object({ items: z.array(workflowSummarySchema) }) }, ...problems },
+      responses: {
+        200: { description: 'Workflows', schema: z.object({ items: z.array(workflowSummarySchema) }) },
+        ...problems,
+      },
       handler: async ({ workspace, query }) => {
         let items = await workflows.list(workspace!.id, { limit: 500 });
         if (query.q) items = items.filter((w) => w.name.toLowerCase().includes(query.q!.toLowerCase()));
         if (query.status) items = items.filter((w) => statusOf(w) === query.status);
         items = items.slice(query.offset, query.offset + query.limit);
-        const lastRuns = await service.lastRuns(workspace!.id, items.map((w) => w.id));
+        const lastRuns = await service.lastRuns(
+          workspace!.id,
+          items.map((w) => w.id),
+        );
         return { status: 200, body: { items: items.map((w) => presentSummary(w, lastRuns.get(w.id))) } };
       },
     }),
@@ -130,7 +153,10 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       auth: { workspaceRole: 'viewer' },
       params: workflowParams,
       responses: { 200: { description: 'The workflow', schema: workflowSchema }, ...problems },
-      handler: async ({ workspace, params }) => ({ status: 200, body: present(await service.get(workspace!.id, params.id)) }),
+      handler: async ({ workspace, params }) => ({
+        status: 200,
+        body: present(await service.get(workspace!.id, params.id)),
+      }),
     }),
     defineRoute({
       method: 'put',
@@ -173,7 +199,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       responses: { 201: { description: 'Published', schema: versionSchema }, ...problems },
       handler: async ({ req, workspace, params, body, principal }) => {
         const version = await service.publish(workspace!.id, params.id, body.note, principal?.userId ?? null);
-        await record(req, principal, workspace!.id, 'workflow.publish', params.id, { version: version.number });
+        await record(req, principal, workspace!.id, 'workflow.publish', params.id, {
+          version: version.number,
+        });
         return { status: 201, body: presentVersion(version) };
       },
     }),
@@ -184,7 +212,10 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       tags: ['workflows'],
       auth: { workspaceRole: 'viewer' },
       params: workflowParams,
-      responses: { 200: { description: 'Versions', schema: z.object({ items: z.array(versionSummarySchema) }) }, ...problems },
+      responses: {
+        200: { description: 'Versions', schema: z.object({ items: z.array(versionSummarySchema) }) },
+        ...problems,
+      },
       handler: async ({ workspace, params }) => {
         await service.get(workspace!.id, params.id);
         const versions = await workflows.listVersions(params.id, { workspaceId: workspace!.id });
@@ -213,7 +244,11 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       auth: { workspaceRole: 'member' },
       params: workflowParams,
       body: z.object({ versionId: z.string().uuid().optional() }).default({}),
-      responses: { 200: { description: 'Active', schema: workflowSummarySchema }, 409: problems[400], ...problems },
+      responses: {
+        200: { description: 'Active', schema: workflowSummarySchema },
+        409: problems[400],
+        ...problems,
+      },
       handler: async ({ req, workspace, params, body, principal }) => {
         const workflow = await service.activate(workspace!.id, params.id, body.versionId);
         await record(req, principal, workspace!.id, 'workflow.activate', params.id);
@@ -245,7 +280,11 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       handler: async ({ workspace, params }) => {
         const workflow = await service.get(workspace!.id, params.id);
         const fileName = `${workflow.name.replace(/[^A-Za-z0-9_-]+/g, '-').slice(0, 80) || 'workflow'}.json`;
-        return { status: 200, body: workflow.draft, headers: { 'Content-Disposition': `attachment; filename="${fileName}"` } };
+        return {
+          status: 200,
+          body: workflow.draft,
+          headers: { 'Content-Disposition': `attachment; filename="${fileName}"` },
+        };
       },
     }),
     defineRoute({
@@ -259,7 +298,15 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         200: {
           description: 'Webhooks',
           schema: z.object({
-            items: z.array(z.object({ nodeId: z.string(), url: z.string(), method: z.string(), signed: z.boolean(), secret: z.string().nullable() })),
+            items: z.array(
+              z.object({
+                nodeId: z.string(),
+                url: z.string(),
+                method: z.string(),
+                signed: z.boolean(),
+                secret: z.string().nullable(),
+              }),
+            ),
           }),
         },
         ...problems,
@@ -267,7 +314,9 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       handler: async ({ workspace, params }) => {
         const workflow = await service.get(workspace!.id, params.id);
         const versionId = workflow.activeVersionId ?? workflow.publishedVersionId;
-        const version = versionId ? await workflows.getVersion(versionId, { workspaceId: workspace!.id }) : undefined;
+        const version = versionId
+          ? await workflows.getVersion(versionId, { workspaceId: workspace!.id })
+          : undefined;
         const document = version?.document ?? workflow.draft;
         const items = [];
         for (const node of document.nodes.filter((n) => n.type === 'trigger.webhook')) {
@@ -290,14 +339,25 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       tags: ['workflows', 'webhooks'],
       auth: { workspaceRole: 'admin' },
       params: workflowParams.extend({ nodeId: z.string().min(1).max(64) }),
-      responses: { 200: { description: 'The new secret', schema: z.object({ secret: z.string() }) }, ...problems },
+      responses: {
+        200: { description: 'The new secret', schema: z.object({ secret: z.string() }) },
+        ...problems,
+      },
       handler: async ({ req, workspace, params, principal }) => {
         const workflow = await service.get(workspace!.id, params.id);
-        if (!workflow.draft.nodes.some((node) => node.id === params.nodeId && node.type === 'trigger.webhook')) {
+        if (
+          !workflow.draft.nodes.some((node) => node.id === params.nodeId && node.type === 'trigger.webhook')
+        ) {
           throw notFound('The webhook trigger');
         }
         const secret = await deps.webhooks.rotateSecret(workspace!.id, workflow.id, params.nodeId);
-        await record(req, principal, workspace!.id, 'webhook.rotate_secret', `${workflow.id}:${params.nodeId}`);
+        await record(
+          req,
+          principal,
+          workspace!.id,
+          'webhook.rotate_secret',
+          `${workflow.id}:${params.nodeId}`,
+        );
         return { status: 200, body: { secret } };
       },
     }),
@@ -324,14 +384,26 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
           input: (body.input ?? {}) as never,
           ...(manual ? { triggerNodeId: manual.id } : {}),
         });
-        return { status: 202, body: presentRun(run), headers: { Location: `/api/v1/workspaces/${workspace!.id}/runs/${run.id}` } };
+        return {
+          status: 202,
+          body: presentRun(run),
+          headers: { Location: `/api/v1/workspaces/${workspace!.id}/runs/${run.id}` },
+        };
       },
     }),
   ];
   return routes;
 }
 
-function presentVersion(version: { id: string; workflowId: string; number: number; note: string | null; createdAt: Date; createdBy: string | null; document?: unknown }) {
+function presentVersion(version: {
+  id: string;
+  workflowId: string;
+  number: number;
+  note: string | null;
+  createdAt: Date;
+  createdBy: string | null;
+  document?: unknown;
+}) {
   return {
     id: version.id,
     workflowId: version.workflowId,

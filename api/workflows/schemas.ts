@@ -13,7 +13,9 @@ export const validationIssueSchema = z
   })
   .meta({ id: 'ValidationIssue' });
 
-export const documentSchema = z.record(z.string(), z.unknown()).meta({ id: 'WorkflowDocument', description: 'DESIGN §3, schemaVersion 1' });
+export const documentSchema = z
+  .record(z.string(), z.unknown())
+  .meta({ id: 'WorkflowDocument', description: 'DESIGN §3, schemaVersion 1' });
 
 export const workflowSummarySchema = z
   .object({
@@ -48,10 +50,17 @@ export const versionSummarySchema = z
   })
   .meta({ id: 'WorkflowVersionSummary' });
 
-export const versionSchema = versionSummarySchema.extend({ document: documentSchema }).meta({ id: 'WorkflowVersion' });
+export const versionSchema = versionSummarySchema
+  .extend({ document: documentSchema })
+  .meta({ id: 'WorkflowVersion' });
 
 export const stepErrorSchema = z
-  .object({ message: z.string(), code: z.string().optional(), line: z.number().optional(), field: z.string().optional() })
+  .object({
+    message: z.string(),
+    code: z.string().optional(),
+    line: z.number().optional(),
+    field: z.string().optional(),
+  })
   .meta({ id: 'StepError' });
 
 export const runSchema = z
@@ -89,4 +98,6 @@ export const stepSchema = z
   })
   .meta({ id: 'Step' });
 
-export const runWithStepsSchema = runSchema.extend({ version: z.number().int().nullable(), steps: z.array(stepSchema) }).meta({ id: 'RunWithSteps' });
+export const runWithStepsSchema = runSchema
+  .extend({ version: z.number().int().nullable(), steps: z.array(stepSchema) })
+  .meta({ id: 'RunWithSteps' });

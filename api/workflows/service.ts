@@ -2,7 +2,12 @@ import type { Knex } from 'knex';
 import type { WorkflowDocument } from '../../engine/document.js';
 import type { NodeRegistry } from '../../engine/registry.js';
 import { validateWorkflow, type ValidationIssue } from '../../engine/validate.js';
-import type { VersionRecord, WorkflowRecord, WorkflowRepository, WorkflowSummary } from '../db/workflow-repository.js';
+import type {
+  VersionRecord,
+  WorkflowRecord,
+  WorkflowRepository,
+  WorkflowSummary,
+} from '../db/workflow-repository.js';
 import { conflict, notFound } from '../http/problem.js';
 import type { WebhookRegistry } from '../hooks/webhook-registry.js';
 import { invalidDocument } from './validation.js';
@@ -56,11 +61,19 @@ export class WorkflowService {
     return workflow;
   }
 
-  async publish(workspaceId: string, workflowId: string, note: string | undefined, userId: string | null): Promise<VersionRecord> {
+  async publish(
+    workspaceId: string,
+    workflowId: string,
+    note: string | undefined,
+    userId: string | null,
+  ): Promise<VersionRecord> {
     const workflow = await this.get(workspaceId, workflowId);
     const result = validateWorkflow(workflow.draft, this.registry);
     if (!result.ok) throw invalidDocument(result.issues, 'Fix the workflow before publishing');
-    const version = await this.workflows.publish(workflowId, note, { workspaceId, ...(userId ? { createdBy: userId } : {}) });
+    const version = await this.workflows.publish(workflowId, note, {
+      workspaceId,
+      ...(userId ? { createdBy: userId } : {}),
+    });
     // An active workflow follows its published version.
     if (workflow.active) await this.activate(workspaceId, workflowId, version.id);
     return version;
@@ -101,13 +114,20 @@ export class WorkflowService {
   /** The newest run of each workflow, for the list. */
   async lastRuns(workspaceId: string, workflowIds: readonly string[]): Promise<Map<string, LastRun>> {
     if (workflowIds.length === 0) return new Map();
-    const result = await this.knex.raw<{ rows: Array<{ workflow_id: string; id: string; status: string; created_at: Date }> }>(
+    const result = await this.knex.raw<{
+      rows: Array<{ workflow_id: string; id: string; status: string; created_at: Date }>;
+    }>(
       `SELECT DISTINCT ON (workflow_id) workflow_id, id, status, created_at FROM runs
         WHERE workspace_id = ? AND workflow_id = ANY(?::uuid[]) ORDER BY workflow_id, created_at DESC`,
       [workspaceId, [...workflowIds]],
     );
     const rows = result.rows;
-    return new Map(rows.map((row) => [row.workflow_id, { id: row.id, status: row.status, createdAt: row.created_at.toISOString() }]));
+    return new Map(
+      rows.map((row) => [
+        row.workflow_id,
+        { id: row.id, status: row.status, createdAt: row.created_at.toISOString() },
+      ]),
+    );
   }
 
   private async notify(event: { workspaceId: string; workflowId: string; active: boolean }): Promise<void> {

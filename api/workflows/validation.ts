@@ -4,12 +4,16 @@ import { ProblemError } from '../http/problem.js';
 /** Where an issue points, as problem+json `invalidParams[].name`: `nodes.<id>.config.source`, `edges[2].to`, ... */
 export function issueParamName(issue: ValidationIssue): string {
   if (issue.nodeId) return ['nodes', issue.nodeId, ...(issue.field ? [issue.field] : [])].join('.');
-  if (issue.edgeIndex !== undefined) return `edges[${issue.edgeIndex}]${issue.field ? `.${issue.field}` : ''}`;
+  if (issue.edgeIndex !== undefined)
+    return `edges[${issue.edgeIndex}]${issue.field ? `.${issue.field}` : ''}`;
   return issue.path.length > 0 ? issue.path.join('.') : 'document';
 }
 
 /** A 400 listing every problem of a document, each with its node and field, for the canvas. */
-export function invalidDocument(issues: readonly ValidationIssue[], detail = 'The workflow has problems to fix'): ProblemError {
+export function invalidDocument(
+  issues: readonly ValidationIssue[],
+  detail = 'The workflow has problems to fix',
+): ProblemError {
   return new ProblemError(400, 'Invalid workflow', `${detail}: ${issues[0]?.message ?? ''}`.trim(), {
     type: 'https://revflow.dev/problems/invalid-workflow',
     invalidParams: issues.map((issue) => ({ name: issueParamName(issue), reason: issue.message })),

@@ -13,8 +13,15 @@ const httpUrl = z
 
 const body = z.discriminatedUnion('type', [
   z.object({ type: z.literal('json'), value: z.unknown() }),
-  z.object({ type: z.literal('form'), value: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])) }),
-  z.object({ type: z.literal('raw'), value: z.string(), contentType: z.string().default('text/plain; charset=utf-8') }),
+  z.object({
+    type: z.literal('form'),
+    value: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  }),
+  z.object({
+    type: z.literal('raw'),
+    value: z.string(),
+    contentType: z.string().default('text/plain; charset=utf-8'),
+  }),
 ]);
 
 const unsafeMethods = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -40,11 +47,25 @@ export const httpRequestNode = defineNode({
     headers: z.record(z.string(), z.string()).default({}),
     query: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
     body: body.optional(),
-    credentialId: credentialRef(['apiKey', 'bearer', 'basicAuth', 'header'], 'A credential of the workspace: API key, bearer, basic auth or header').optional(),
+    credentialId: credentialRef(
+      ['apiKey', 'bearer', 'basicAuth', 'header'],
+      'A credential of the workspace: API key, bearer, basic auth or header',
+    ).optional(),
     timeoutMs: z.number().int().min(100).max(300_000).default(30_000),
-    retries: z.number().int().min(0).max(5).default(2).describe('Extra attempts on 429, 5xx and network errors'),
+    retries: z
+      .number()
+      .int()
+      .min(0)
+      .max(5)
+      .default(2)
+      .describe('Extra attempts on 429, 5xx and network errors'),
     responseFormat: z.enum(['auto', 'json', 'text']).default('auto'),
-    maxResponseBytes: z.number().int().min(1).max(20 * 1024 * 1024).default(2 * 1024 * 1024),
+    maxResponseBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(20 * 1024 * 1024)
+      .default(2 * 1024 * 1024),
     followRedirects: z.boolean().default(true),
     failOnStatus: z.boolean().default(true).describe('Fail the step on a 4xx or 5xx answer (after retries)'),
   }),
@@ -56,14 +77,19 @@ export const httpRequestNode = defineNode({
     const url = new URL(config.url);
     for (const [name, value] of Object.entries(config.query)) url.searchParams.append(name, String(value));
     // Header names are case-insensitive: keep one spelling so defaults never duplicate the user's.
-    const headers: Record<string, string> = { 'user-agent': 'Revflow', accept: 'application/json, text/*;q=0.9, */*;q=0.5' };
+    const headers: Record<string, string> = {
+      'user-agent': 'Revflow',
+      accept: 'application/json, text/*;q=0.9, */*;q=0.5',
+    };
     for (const [name, value] of Object.entries(config.headers)) headers[name.toLowerCase()] = value;
     let payload: Buffer | undefined;
     if (config.body?.type === 'json') {
       payload = Buffer.from(JSON.stringify(config.body.value ?? null));
       headers['content-type'] ??= 'application/json';
     } else if (config.body?.type === 'form') {
-      payload = Buffer.from(new URLSearchParams(Object.entries(config.body.value).map(([k, v]) => [k, String(v)])).toString());
+      payload = Buffer.from(
+        new URLSearchParams(Object.entries(config.body.value).map(([k, v]) => [k, String(v)])).toString(),
+      );
       headers['content-type'] ??= 'application/x-www-form-urlencoded';
     } else if (config.body?.type === 'raw') {
       payload = Buffer.from(config.body.value);
@@ -92,8 +118,18 @@ export const httpRequestNode = defineNode({
         const code = outboundCode(error) ?? 'network';
         const message = redact((error as Error).message, auth.secrets) as string;
         // A refused address or an oversized answer does not change by trying again.
-        if (last || code === 'ssrf_blocked' || code === 'invalid_url' || code === 'response_too_large' || ctx.signal.aborted) {
-          throw new StepFailure(message, code, code === 'ssrf_blocked' || code === 'invalid_url' ? 'config.url' : undefined);
+        if (
+          last ||
+          code === 'ssrf_blocked' ||
+          code === 'invalid_url' ||
+          code === 'response_too_large' ||
+          ctx.signal.aborted
+        ) {
+          throw new StepFailure(
+            message,
+            code,
+            code === 'ssrf_blocked' || code === 'invalid_url' ? 'config.url' : undefined,
+          );
         }
         ctx.log.warn(`Attempt ${attempt} failed (${code}); retrying`);
         await sleep(backoffMs(attempt), ctx.signal);
@@ -107,13 +143,21 @@ export const httpRequestNode = defineNode({
     }
 
     const output: Json = redact(
-      { status: response.status, headers: response.headers, body: decodeBody(response, config.responseFormat), url: response.url },
+      {
+        status: response.status,
+        headers: response.headers,
+        body: decodeBody(response, config.responseFormat),
+        url: response.url,
+      },
       auth.secrets,
     );
     ctx.log.info(`${config.method} ${url.origin}${url.pathname} → ${response.status}`);
     if (config.failOnStatus && response.status >= 400) {
       const excerpt = redact(response.body.subarray(0, 300).toString('utf8'), auth.secrets) as string;
-      throw new StepFailure(`${config.method} ${url.origin}${url.pathname} answered ${response.status}: ${excerpt}`, 'http_status');
+      throw new StepFailure(
+        `${config.method} ${url.origin}${url.pathname} answered ${response.status}: ${excerpt}`,
+        'http_status',
+      );
     }
     return output;
   },
@@ -133,13 +177,19 @@ export function retryAfterMs(value: string | undefined): number | undefined {
 
 function decodeBody(response: OutboundResponse, format: 'auto' | 'json' | 'text'): Json {
   const text = response.body.toString('utf8');
-  const isJson = format === 'json' || (format === 'auto' && /[/+]json\b/i.test(response.headers['content-type'] ?? ''));
+  const isJson =
+    format === 'json' || (format === 'auto' && /[/+]json\b/i.test(response.headers['content-type'] ?? ''));
   if (!isJson) return text;
   if (text === '') return null;
   try {
     return JSON.parse(text) as Json;
   } catch {
-    if (format === 'json') throw new StepFailure(`The response is not valid JSON: ${text.slice(0, 200)}`, 'invalid_response', 'config.responseFormat');
+    if (format === 'json')
+      throw new StepFailure(
+        `The response is not valid JSON: ${text.slice(0, 200)}`,
+        'invalid_response',
+        'config.responseFormat',
+      );
     return text;
   }
 }

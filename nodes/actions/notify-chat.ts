@@ -10,10 +10,22 @@ function payloadFor(format: 'slack' | 'teams' | 'generic', title: string | undef
   switch (format) {
     case 'slack':
       return title
-        ? { text: `${title}\n${text}`, blocks: [{ type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } }, { type: 'section', text: { type: 'mrkdwn', text } }] }
+        ? {
+            text: `${title}\n${text}`,
+            blocks: [
+              { type: 'header', text: { type: 'plain_text', text: title.slice(0, 150) } },
+              { type: 'section', text: { type: 'mrkdwn', text } },
+            ],
+          }
         : { text };
     case 'teams':
-      return { '@type': 'MessageCard', '@context': 'https://schema.org/extensions', summary: title ?? text.slice(0, 80), ...(title && { title }), text };
+      return {
+        '@type': 'MessageCard',
+        '@context': 'https://schema.org/extensions',
+        summary: title ?? text.slice(0, 80),
+        ...(title && { title }),
+        text,
+      };
     case 'generic':
       return title ? { title, text } : { text };
   }
@@ -30,11 +42,18 @@ export const notifyChatNode = defineNode({
   icon: 'message-square',
   sideEffects: true,
   config: z.object({
-    url: z.string().min(1).refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'an http:// or https:// URL').describe('Incoming webhook URL'),
+    url: z
+      .string()
+      .min(1)
+      .refine((value) => /^https?:\/\//i.test(value) && URL.canParse(value), 'an http:// or https:// URL')
+      .describe('Incoming webhook URL'),
     format: z.enum(['slack', 'teams', 'generic']).default('slack'),
     title: z.string().max(500).optional(),
     text: z.string().min(1).max(40_000),
-    credentialId: credentialRef(['apiKey', 'bearer', 'basicAuth', 'header'], 'Optional credential for webhooks that need a header or token').optional(),
+    credentialId: credentialRef(
+      ['apiKey', 'bearer', 'basicAuth', 'header'],
+      'Optional credential for webhooks that need a header or token',
+    ).optional(),
     timeoutMs: z.number().int().min(100).max(60_000).default(10_000),
   }),
   run: async (ctx, input) => {
@@ -45,7 +64,11 @@ export const notifyChatNode = defineNode({
       const response = await required(ctx.services.http, 'outbound HTTP').request(ctx.run.workspaceId, {
         method: 'POST',
         url,
-        headers: { 'content-type': 'application/json', 'idempotency-key': ctx.idempotencyKey, ...auth.headers },
+        headers: {
+          'content-type': 'application/json',
+          'idempotency-key': ctx.idempotencyKey,
+          ...auth.headers,
+        },
         body: Buffer.from(JSON.stringify(payloadFor(format, title, text))),
         timeoutMs,
         maxResponseBytes: 64 * 1024,
@@ -61,7 +84,11 @@ export const notifyChatNode = defineNode({
     } catch (error) {
       if (error instanceof StepFailure) throw error;
       const code = outboundCode(error) ?? 'network';
-      throw new StepFailure(redact((error as Error).message, auth.secrets) as string, code, code === 'ssrf_blocked' ? 'config.url' : undefined);
+      throw new StepFailure(
+        redact((error as Error).message, auth.secrets) as string,
+        code,
+        code === 'ssrf_blocked' ? 'config.url' : undefined,
+      );
     }
     return { status, input };
   },

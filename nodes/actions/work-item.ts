@@ -11,7 +11,10 @@ const common = {
   data: z.unknown().optional().describe('Extra JSON kept with it (e.g. the deal or the call)'),
 };
 
-async function createItem(kind: 'task' | 'ticket', ctx: NodeContext<Omit<WorkItemInput, 'data'> & { data?: unknown }>): Promise<Json> {
+async function createItem(
+  kind: 'task' | 'ticket',
+  ctx: NodeContext<Omit<WorkItemInput, 'data'> & { data?: unknown }>,
+): Promise<Json> {
   const { data, ...rest } = ctx.config;
   const { item, created } = await required(ctx.services.workItems, 'tasks and tickets').create(
     kind,
@@ -31,7 +34,10 @@ export const createTaskNode = defineNode({
   docs: 'One task per step: if the step runs again after a crash, the task it already created is returned, not duplicated.',
   icon: 'check-square',
   sideEffects: true,
-  config: z.object({ ...common, dueAt: z.iso.datetime({ offset: true }).optional().describe('Due date (ISO 8601)') }),
+  config: z.object({
+    ...common,
+    dueAt: z.iso.datetime({ offset: true }).optional().describe('Due date (ISO 8601)'),
+  }),
   run: (ctx) => createItem('task', ctx),
 });
 
@@ -43,6 +49,9 @@ export const createTicketNode = defineNode({
   docs: 'One ticket per step: if the step runs again after a crash, the ticket it already created is returned, not duplicated.',
   icon: 'ticket',
   sideEffects: true,
-  config: z.object({ ...common, requester: z.string().max(320).optional().describe('Who the ticket is for') }),
+  config: z.object({
+    ...common,
+    requester: z.string().max(320).optional().describe('Who the ticket is for'),
+  }),
   run: (ctx) => createItem('ticket', ctx),
 });

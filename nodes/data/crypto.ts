@@ -36,12 +36,24 @@ export const cryptoNode = defineNode({
       value: z.string().max(10_000_000).optional().describe('The text to hash or sign'),
       algorithm: z.enum(['sha256', 'sha512', 'md5']).default('sha256'),
       encoding: z.enum(['hex', 'base64', 'base64url']).default('hex'),
-      credentialId: credentialRef(['apiKey', 'bearer', 'header', 'basicAuth'], 'hmac: the credential holding the key').optional(),
+      credentialId: credentialRef(
+        ['apiKey', 'bearer', 'header', 'basicAuth'],
+        'hmac: the credential holding the key',
+      ).optional(),
       ...outputOptions('result'),
     })
-    .refine((config) => config.operation === 'uuid' || config.value !== undefined, { message: 'hash and hmac need a value', path: ['value'] })
-    .refine((config) => config.operation !== 'hmac' || config.credentialId !== undefined, { message: 'hmac needs a credential', path: ['credentialId'] })
-    .refine((config) => config.operation !== 'hmac' || config.algorithm !== 'md5', { message: 'HMAC uses sha256 or sha512', path: ['algorithm'] }),
+    .refine((config) => config.operation === 'uuid' || config.value !== undefined, {
+      message: 'hash and hmac need a value',
+      path: ['value'],
+    })
+    .refine((config) => config.operation !== 'hmac' || config.credentialId !== undefined, {
+      message: 'hmac needs a credential',
+      path: ['credentialId'],
+    })
+    .refine((config) => config.operation !== 'hmac' || config.algorithm !== 'md5', {
+      message: 'HMAC uses sha256 or sha512',
+      path: ['algorithm'],
+    }),
   run: async (ctx, input) => {
     const { operation, value = '', algorithm, encoding, credentialId } = ctx.config;
     switch (operation) {
@@ -52,12 +64,23 @@ export const cryptoNode = defineNode({
       case 'hmac': {
         let key: string;
         try {
-          key = hmacKey((await required(ctx.services.credentials, 'credentials').resolve(ctx.run.workspaceId, credentialId!)).secret);
+          key = hmacKey(
+            (
+              await required(ctx.services.credentials, 'credentials').resolve(
+                ctx.run.workspaceId,
+                credentialId!,
+              )
+            ).secret,
+          );
         } catch (error) {
           if (error instanceof StepFailure) throw error;
           throw new StepFailure((error as Error).message, 'credential', 'config.credentialId');
         }
-        return withResult(input, ctx.config, createHmac(algorithm, key).update(value, 'utf8').digest(encoding));
+        return withResult(
+          input,
+          ctx.config,
+          createHmac(algorithm, key).update(value, 'utf8').digest(encoding),
+        );
       }
     }
   },

@@ -50,7 +50,9 @@ function wallClock(instant: number, zone: string): WallClock {
     });
     partsFormatters.set(zone, format);
   }
-  const parts = Object.fromEntries(format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]));
+  const parts = Object.fromEntries(
+    format.formatToParts(new Date(instant)).map((part) => [part.type, part.value]),
+  );
   return {
     year: Number(parts.year),
     month: Number(parts.month),
@@ -99,21 +101,41 @@ export function formatInstant(instant: number, zone: string, pattern: string): s
     EEE: c.weekday,
     XXX: formatOffset(offsetAt(instant, zone)),
   };
-  return pattern.replace(/'([^']*)'|yyyy|SSS|EEE|XXX|MM|dd|HH|mm|ss/g, (match, literal: string | undefined) => literal ?? tokens[match] ?? match);
+  return pattern.replace(
+    /'([^']*)'|yyyy|SSS|EEE|XXX|MM|dd|HH|mm|ss/g,
+    (match, literal: string | undefined) => literal ?? tokens[match] ?? match,
+  );
 }
 
 function parseInstant(value: Json | undefined, zone: string, field: string): number {
   if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value !== 'string' || value.trim() === '') throw new StepFailure(`${field}: a date is required (ISO 8601 text or epoch milliseconds)`, 'invalid_input', field);
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new StepFailure(
+      `${field}: a date is required (ISO 8601 text or epoch milliseconds)`,
+      'invalid_input',
+      field,
+    );
   const text = value.trim();
   // A date or date-time without an offset is wall-clock time in the node's zone.
   const local = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?)?$/.exec(text);
   if (local) {
     const [, y, mo, d, h = '0', mi = '0', s = '0', ms = '0'] = local;
-    return fromWallClock({ year: +y!, month: +mo!, day: +d!, hour: +h, minute: +mi, second: +s, millisecond: +ms.padEnd(3, '0') }, zone);
+    return fromWallClock(
+      {
+        year: +y!,
+        month: +mo!,
+        day: +d!,
+        hour: +h,
+        minute: +mi,
+        second: +s,
+        millisecond: +ms.padEnd(3, '0'),
+      },
+      zone,
+    );
   }
   const parsed = Date.parse(text);
-  if (Number.isNaN(parsed)) throw new StepFailure(`${field}: "${text.slice(0, 100)}" is not a date`, 'invalid_input', field);
+  if (Number.isNaN(parsed))
+    throw new StepFailure(`${field}: "${text.slice(0, 100)}" is not a date`, 'invalid_input', field);
   return parsed;
 }
 
@@ -165,7 +187,8 @@ export const dateTimeNode = defineNode({
     }),
   run: (ctx, input) => {
     const { operation, timeZone: zone, format, amount, unit } = ctx.config;
-    const instant = ctx.config.value === undefined ? Date.now() : parseInstant(ctx.config.value, zone, 'config.value');
+    const instant =
+      ctx.config.value === undefined ? Date.now() : parseInstant(ctx.config.value, zone, 'config.value');
     const describe = (at: number): Json => ({
       iso: new Date(at).toISOString(),
       epochMs: at,
@@ -180,9 +203,16 @@ export const dateTimeNode = defineNode({
       case 'add':
         return withResult(input, ctx.config, describe(addTo(instant, amount, unit, zone)));
       case 'compare': {
-        const other = ctx.config.other === undefined ? Date.now() : parseInstant(ctx.config.other, zone, 'config.other');
+        const other =
+          ctx.config.other === undefined ? Date.now() : parseInstant(ctx.config.other, zone, 'config.other');
         const diffMs = instant - other;
-        return withResult(input, ctx.config, { before: diffMs < 0, after: diffMs > 0, equal: diffMs === 0, diffMs, diffDays: diffMs / 86_400_000 });
+        return withResult(input, ctx.config, {
+          before: diffMs < 0,
+          after: diffMs > 0,
+          equal: diffMs === 0,
+          diffMs,
+          diffDays: diffMs / 86_400_000,
+        });
       }
     }
   },

@@ -24,17 +24,29 @@ export const jsonNode = defineNode({
       paths: z.array(z.string().min(1).max(200)).default([]).describe('pick: dotted paths to keep'),
       ...outputOptions('json'),
     })
-    .refine((config) => config.operation !== 'pick' || config.paths.length > 0, { message: 'pick needs at least one path', path: ['paths'] }),
+    .refine((config) => config.operation !== 'pick' || config.paths.length > 0, {
+      message: 'pick needs at least one path',
+      path: ['paths'],
+    }),
   run: (ctx, input) => {
     const { operation, indent, paths } = ctx.config;
     const value = (ctx.config.value === undefined ? input : ctx.config.value) as Json;
     switch (operation) {
       case 'parse': {
-        if (typeof value !== 'string') throw new StepFailure(`parse needs a string, got ${value === null ? 'null' : typeof value}`, 'invalid_input', 'config.value');
+        if (typeof value !== 'string')
+          throw new StepFailure(
+            `parse needs a string, got ${value === null ? 'null' : typeof value}`,
+            'invalid_input',
+            'config.value',
+          );
         try {
           return withResult(input, ctx.config, JSON.parse(value) as Json);
         } catch (error) {
-          throw new StepFailure(`The text is not valid JSON: ${(error as Error).message}`, 'invalid_input', 'config.value');
+          throw new StepFailure(
+            `The text is not valid JSON: ${(error as Error).message}`,
+            'invalid_input',
+            'config.value',
+          );
         }
       }
       case 'stringify':

@@ -17,7 +17,10 @@ export const setNode = defineNode({
     fields: z.array(z.object({ name: fieldPath, value: z.unknown() })).default([]),
     rename: z.array(z.object({ from: fieldPath, to: fieldPath })).default([]),
     remove: z.array(fieldPath).default([]),
-    keepInput: z.boolean().default(true).describe('Start from the input; when off, the output has only the set fields'),
+    keepInput: z
+      .boolean()
+      .default(true)
+      .describe('Start from the input; when off, the output has only the set fields'),
   }),
   run: (ctx, input) => {
     const { fields, rename, remove, keepInput } = ctx.config;
@@ -28,10 +31,15 @@ export const setNode = defineNode({
         if (value === undefined) continue;
         output = setPath(removePath(output, splitPath(from)), splitPath(to), value);
       }
-      for (const { name, value } of fields) output = setPath(output, splitPath(name), (value ?? null) as Json);
+      for (const { name, value } of fields)
+        output = setPath(output, splitPath(name), (value ?? null) as Json);
       for (const path of remove) output = removePath(output, splitPath(path));
     } catch (error) {
-      throw new StepFailure(error instanceof Error ? error.message : String(error), 'config', 'config.fields');
+      throw new StepFailure(
+        error instanceof Error ? error.message : String(error),
+        'config',
+        'config.fields',
+      );
     }
     return output;
   },

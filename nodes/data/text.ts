@@ -19,6 +19,12 @@ export const textNode = defineNode({
     'A template that is one expression returning a non-string is written as JSON. Example: ' +
     '`Hi {{ input.firstName }}, your trial ends on {{ input.trialEnd }}.`',
   icon: 'type',
-  config: z.object({ template: z.unknown().refine((value) => value !== undefined, 'a template is required').describe('Text with {{ expressions }}'), ...outputOptions('text') }),
+  config: z.object({
+    template: z
+      .unknown()
+      .refine((value) => value !== undefined, 'a template is required')
+      .describe('Text with {{ expressions }}'),
+    ...outputOptions('text'),
+  }),
   run: (ctx, input) => withResult(input, ctx.config, asText(ctx.config.template as Json | undefined)),
 });

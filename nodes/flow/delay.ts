@@ -5,11 +5,18 @@ export const delayNode = defineNode({
   type: 'flow.delay',
   family: 'flow',
   title: 'Delay',
-  description: 'Waits for a duration or until a time, then passes its input on. Holds no worker while it waits.',
+  description:
+    'Waits for a duration or until a time, then passes its input on. Holds no worker while it waits.',
   icon: 'clock',
   config: z
     .object({
-      ms: z.number().int().min(0).max(366 * 86_400_000).optional().describe('Wait this many milliseconds'),
+      ms: z
+        .number()
+        .int()
+        .min(0)
+        .max(366 * 86_400_000)
+        .optional()
+        .describe('Wait this many milliseconds'),
       until: z.iso.datetime({ offset: true }).optional().describe('Or wait until this time (ISO 8601)'),
     })
     .refine((config) => (config.ms === undefined) !== (config.until === undefined), {

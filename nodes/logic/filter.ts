@@ -23,7 +23,11 @@ export const filterNode = defineNode({
   run: (ctx, input) => {
     const items = (ctx.config.items === undefined ? input : ctx.config.items) as Json;
     if (!Array.isArray(items)) {
-      throw new StepFailure(`Filter needs a list, got ${items === null ? 'null' : typeof items}`, 'invalid_input', 'config.items');
+      throw new StepFailure(
+        `Filter needs a list, got ${items === null ? 'null' : typeof items}`,
+        'invalid_input',
+        'config.items',
+      );
     }
     return items.filter((item) => truthy(evaluateLogic(ctx.config.condition, { ...ctx.scope, input: item })));
   },

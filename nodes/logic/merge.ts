@@ -8,7 +8,7 @@ export const mergeNode = defineNode({
   title: 'Merge',
   description: 'Joins branches: waits for every branch that can still arrive, or goes on with the first.',
   docs:
-    'combine: `object` merges the inputs\' fields (later branches win), `array` lists them in edge order, ' +
+    "combine: `object` merges the inputs' fields (later branches win), `array` lists them in edge order, " +
     '`byNode` keys them by the node they came from.',
   icon: 'merge',
   config: z.object({

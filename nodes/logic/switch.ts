@@ -22,7 +22,10 @@ export const switchNode = defineNode({
       .array(z.object({ port: portName, condition: jsonLogicRule }))
       .min(1)
       .max(50)
-      .refine((cases) => new Set(cases.map((c) => c.port)).size === cases.length, 'case ports must be unique'),
+      .refine(
+        (cases) => new Set(cases.map((c) => c.port)).size === cases.length,
+        'case ports must be unique',
+      ),
     mode: z.enum(['first', 'all']).default('first'),
   }),
   rawFields: ['cases'],

@@ -25,7 +25,9 @@ export const webhookTrigger = defineNode({
     signed: z
       .boolean()
       .default(false)
-      .describe('Require a Revflow-Signature header: HMAC-SHA256 of "timestamp.body" with the webhook secret'),
+      .describe(
+        'Require a Revflow-Signature header: HMAC-SHA256 of "timestamp.body" with the webhook secret',
+      ),
     responseTimeoutMs: z
       .number()
       .int()

@@ -227,13 +227,10 @@ async function startEngine(db: TestDatabase, logger: Logger, secrets: SecretBox)
     import('../../api/services.js'),
   ]);
   const config = loadConfig({ ...process.env, DATABASE_URL: db.url, REDIS_URL: undefined });
-  const bundle = createRuntime(
-    config,
-    db.knex,
-    logger,
-    createNodeServices({ knex: db.knex, secrets }),
-    { role: 'api', runtime: { sweepIntervalMs: 500 } },
-  );
+  const bundle = createRuntime(config, db.knex, logger, createNodeServices({ knex: db.knex, secrets }), {
+    role: 'api',
+    runtime: { sweepIntervalMs: 500 },
+  });
   await bundle.start();
   return bundle;
 }

@@ -23,7 +23,10 @@ export interface Harness {
   /** Validate, save and publish a document as a new workflow. */
   publish(document: WorkflowDocumentInput): Promise<{ workflowId: string; versionId: string }>;
   start(document: WorkflowDocumentInput, input: Json): Promise<RunRecord>;
-  runToEnd(document: WorkflowDocumentInput, input: Json): Promise<{ run: RunRecord; steps: Map<string, StepRecord> }>;
+  runToEnd(
+    document: WorkflowDocumentInput,
+    input: Json,
+  ): Promise<{ run: RunRecord; steps: Map<string, StepRecord> }>;
   steps(runId: string): Promise<Map<string, StepRecord>>;
   untilStep(runId: string, nodeId: string, status: StepStatus, timeoutMs?: number): Promise<StepRecord>;
   close(): Promise<void>;
@@ -41,7 +44,14 @@ export async function createHarness(options: Partial<RuntimeOptions> = {}): Prom
     ...createNodeServices({ knex: db.knex, secrets }),
     ...options.services,
   };
-  const runtime = new Runtime({ registry, store: db.store, sandbox, sweepIntervalMs: 200, ...options, services });
+  const runtime = new Runtime({
+    registry,
+    store: db.store,
+    sandbox,
+    sweepIntervalMs: 200,
+    ...options,
+    services,
+  });
   await runtime.start();
   const seen = new Map<string, StepRecord[]>();
   runtime.engine.subscribe((event) => {
@@ -53,7 +63,8 @@ export async function createHarness(options: Partial<RuntimeOptions> = {}): Prom
 
   const publish: Harness['publish'] = async (document) => {
     const result = validateWorkflow(document, registry);
-    if (!result.ok) throw new Error(`invalid test document: ${result.issues.map((i) => i.message).join('; ')}`);
+    if (!result.ok)
+      throw new Error(`invalid test document: ${result.issues.map((i) => i.message).join('; ')}`);
     const workflow = await db.workflows.createWorkflow(workspace.id, result.document);
     const version = await db.workflows.publish(workflow.id);
     return { workflowId: workflow.id, versionId: version.id };
@@ -92,7 +103,12 @@ export async function createHarness(options: Partial<RuntimeOptions> = {}): Prom
           reject(new Error(`step ${nodeId} of run ${runId} never became ${status}`));
         }, timeoutMs);
         const unsubscribe = runtime.engine.subscribe((event) => {
-          if (event.type === 'step' && event.runId === runId && event.step.nodeId === nodeId && event.step.status === status) {
+          if (
+            event.type === 'step' &&
+            event.runId === runId &&
+            event.step.nodeId === nodeId &&
+            event.step.status === status
+          ) {
             clearTimeout(timer);
             unsubscribe();
             resolve({ ...event.step });

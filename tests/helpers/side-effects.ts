@@ -19,6 +19,9 @@ export function sideEffectRecorder(knex: Knex): { record(key: string, nodeId: st
 }
 
 export async function sideEffectCounts(knex: Knex): Promise<Map<string, number>> {
-  const rows = await knex('test_side_effects').select('key').count<{ key: string; count: string }[]>('* as count').groupBy('key');
+  const rows = await knex('test_side_effects')
+    .select('key')
+    .count<{ key: string; count: string }[]>('* as count')
+    .groupBy('key');
   return new Map(rows.map((row) => [row.key, Number(row.count)]));
 }

@@ -58,7 +58,10 @@ export const sideEffectNode = defineNode({
     if (!sideEffects) throw new Error('sideEffects service missing');
     await sideEffects.record(ctx.idempotencyKey, ctx.node.id);
     await sleep(ctx.config.holdMs, ctx.signal);
-    return { ...(typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}), [ctx.node.id]: true };
+    return {
+      ...(typeof input === 'object' && input !== null && !Array.isArray(input) ? input : {}),
+      [ctx.node.id]: true,
+    };
   },
 });
 
