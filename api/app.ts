@@ -44,7 +44,7 @@ export interface Api {
   routes: readonly AnyRoute[];
   openapi: OpenAPIRegistry;
   /** Stop what the API started beside HTTP (the error-trigger listener); before closing the engine. */
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** The HTTP surface: middleware, /healthz, /readyz, /metrics, every /api/v1 route, errors. */
@@ -73,7 +73,14 @@ export function createApi(deps: AppDeps): Api {
   // Webhook ingress is the hot path (machines calling in, thousands a second): it reads its raw
   // body (signatures) and skips per-request logging and the browser-facing headers (helmet,
   // CORS). Its errors still reach the problem+json handler at the end, which logs 5xx.
-  app.use(webhookIngress({ knex: deps.knex, runtime: () => ctx.bundle.runtime, webhooks, bodyLimit: settings.bodyLimit }));
+  app.use(
+    webhookIngress({
+      knex: deps.knex,
+      runtime: () => ctx.bundle.runtime,
+      webhooks,
+      bodyLimit: settings.bodyLimit,
+    }),
+  );
   app.use(httpLogger(logger), helmet(), cors(settings.corsOrigins));
 
   app.get('/healthz', (_req, res) => {
@@ -142,7 +149,9 @@ function canvasApp(): express.Router {
     res
       .status(503)
       .type('html')
-      .send('<!doctype html><title>Revflow</title><p>The canvas is not built yet: run <code>npm run build</code>.</p>');
+      .send(
+        '<!doctype html><title>Revflow</title><p>The canvas is not built yet: run <code>npm run build</code>.</p>',
+      );
   });
   return router;
 }

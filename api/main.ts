@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { pino } from 'pino';
-import { createApp } from './app.js';
+import { createApi } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadEncryptionKey } from './crypto/encryption-key.js';
 import { SecretBox } from './crypto/secret-box.js';
@@ -16,14 +16,21 @@ const startedAt = performance.now();
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.REVFLOW_LOG_LEVEL, redact: ['*.password', '*.secret', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'] });
+  const logger = pino({
+    level: config.REVFLOW_LOG_LEVEL,
+    redact: ['*.password', '*.secret', '*.apiKey', 'req.headers.authorization', 'req.headers.cookie'],
+  });
   if (process.argv.includes('--worker')) {
     // `npm run worker`: queue mode's executor, no HTTP server (api/worker.ts).
     const { runWorker } = await import('./worker.js');
     await runWorker(config, logger);
     return;
   }
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.REVFLOW_DATA_DIR, logger });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.REVFLOW_DATA_DIR,
+    logger,
+  });
   // Secrets at rest are sealed under REVFLOW_ENCRYPTION_KEY, or a key generated into the data dir.
   const key = await loadEncryptionKey({
     envKey: process.env.REVFLOW_ENCRYPTION_KEY,
@@ -32,16 +39,21 @@ async function main(): Promise<void> {
   });
   const secrets = new SecretBox(key);
   // With REDIS_URL this process dispatches through BullMQ and executes no run (queue mode).
-  const bundle = createRuntime(config, db.knex, logger, createNodeServices({ knex: db.knex, secrets }), { role: 'api' });
+  const bundle = createRuntime(config, db.knex, logger, createNodeServices({ knex: db.knex, secrets }), {
+    role: 'api',
+  });
   await bundle.start();
-  const app = createApp({ knex: db.knex, bundle, logger, secrets });
+  const { app, close: closeApi } = createApi({ knex: db.knex, bundle, logger, secrets });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info(
-    { readyMs: Math.round(performance.now() - startedAt), database: config.DATABASE_URL ? 'external' : 'embedded' },
+    {
+      readyMs: Math.round(performance.now() - startedAt),
+      database: config.DATABASE_URL ? 'external' : 'embedded',
+    },
     `Revflow is ready on http://${config.HOST === '0.0.0.0' ? 'localhost' : config.HOST}:${port}`,
   );
 
@@ -51,6 +63,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight runs');
     server.close();
+    await closeApi();
     await bundle.close();
     await db.stop();
     logger.info('stopped');

@@ -2,6 +2,7 @@ import { apiKeyRoutes } from './auth/api-key-routes.js';
 import { authRoutes } from './auth/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { credentialRoutes } from './credentials/routes.js';
+import { eventRoutes } from './events/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
 import { outboundHostRoutes } from './net/routes.js';
@@ -30,6 +31,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...credentialRoutes(ctx),
     ...outboundHostRoutes(ctx),
     ...workItemRoutes(ctx),
+    ...eventRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

@@ -17,6 +17,8 @@ import { filterNode } from './logic/filter.js';
 import { ifNode } from './logic/if.js';
 import { mergeNode } from './logic/merge.js';
 import { switchNode } from './logic/switch.js';
+import { errorTrigger } from './triggers/error.js';
+import { eventTrigger } from './triggers/event.js';
 import { manualTrigger } from './triggers/manual.js';
 import { scheduleTrigger } from './triggers/schedule.js';
 import { webhookTrigger } from './triggers/webhook.js';
@@ -26,6 +28,8 @@ export const coreNodeTypes: AnyNodeType[] = [
   manualTrigger,
   webhookTrigger,
   scheduleTrigger,
+  eventTrigger,
+  errorTrigger,
   ifNode,
   switchNode,
   mergeNode,

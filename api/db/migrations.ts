@@ -3,6 +3,7 @@ import * as engine from '../../migrations/20261127000001_engine.js';
 import * as accounts from '../../migrations/20261127000002_accounts.js';
 import * as webhooks from '../../migrations/20261127000003_webhooks.js';
 import * as credentials from '../../migrations/20261127000004_credentials.js';
+import * as events from '../../migrations/20261127000005_events.js';
 import { withConnection } from './pg-connection.js';
 
 /**
@@ -15,6 +16,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261127000002_accounts', module: accounts },
   { name: '20261127000003_webhooks', module: webhooks },
   { name: '20261127000004_credentials', module: credentials },
+  { name: '20261127000005_events', module: events },
 ];
 
 export interface NamedMigration {

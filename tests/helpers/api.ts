@@ -282,6 +282,7 @@ export async function startApi(options: StartApiOptions = {}): Promise<TestApi> 
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await api.close();
       await ownEngine?.close();
       await db.drop();
     },
