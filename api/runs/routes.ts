@@ -6,7 +6,8 @@ import { finishedRunStatuses, type RunRecord } from '../../engine/store.js';
 import type { PgRunStore } from '../db/pg-run-store.js';
 import { runFromRow, type RunRow } from '../db/run-rows.js';
 import { conflict, notFound } from '../http/problem.js';
-import { defineRoute, problemSchema, type AnyRoute } from '../http/route.js';
+import { problemResponses } from '../http/responses.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
 import { runSchema, runWithStepsSchema } from '../workflows/schemas.js';
 import { presentRun, presentStep } from './present.js';
 
@@ -19,16 +20,8 @@ export interface RunRouteDeps {
 
 const base = '/api/v1/workspaces/:workspaceId/runs';
 const runParams = z.object({ workspaceId: z.string().uuid(), runId: z.string().uuid() });
-const problems = {
-  400: { description: 'Invalid request', schema: problemSchema, contentType: 'application/problem+json' },
-  401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
-  403: { description: 'Role too low', schema: problemSchema, contentType: 'application/problem+json' },
-  404: {
-    description: 'Not found in this workspace',
-    schema: problemSchema,
-    contentType: 'application/problem+json',
-  },
-};
+const problems = problemResponses(400, 401, 403, 404);
+const conflictProblem = problemResponses(409);
 const runStatuses = [
   'queued',
   'running',
@@ -133,7 +126,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       params: runParams,
       responses: {
         202: { description: 'Cancellation requested', schema: runSchema },
-        409: problems[400],
+        ...conflictProblem,
         ...problems,
       },
       handler: async ({ workspace, params }) => {
@@ -153,7 +146,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       tags: ['runs'],
       auth: { workspaceRole: 'member' },
       params: runParams,
-      responses: { 202: { description: 'The new run', schema: runSchema }, 409: problems[400], ...problems },
+      responses: { 202: { description: 'The new run', schema: runSchema }, ...conflictProblem, ...problems },
       handler: async ({ workspace, params }) => {
         const run = await runInWorkspace(workspace!.id, params.runId);
         if (!finishedRunStatuses.has(run.status) || run.status === 'succeeded') {

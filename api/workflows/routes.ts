@@ -5,7 +5,8 @@ import { audit, auditSource } from '../audit/audit.js';
 import type { Runtime } from '../../engine/runtime.js';
 import type { WorkflowRecord, WorkflowRepository, WorkflowSummary } from '../db/workflow-repository.js';
 import { conflict, notFound } from '../http/problem.js';
-import { defineRoute, problemSchema, type AnyRoute, type Principal } from '../http/route.js';
+import { problemResponses } from '../http/responses.js';
+import { defineRoute, type AnyRoute, type Principal } from '../http/route.js';
 import type { WebhookRegistry } from '../hooks/webhook-registry.js';
 import { presentRun } from '../runs/present.js';
 import {
@@ -30,16 +31,8 @@ export interface WorkflowRouteDeps {
 const base = '/api/v1/workspaces/:workspaceId/workflows';
 const workspaceParams = z.object({ workspaceId: z.string().uuid() });
 const workflowParams = workspaceParams.extend({ id: z.string().uuid() });
-const problems = {
-  400: { description: 'Invalid request', schema: problemSchema, contentType: 'application/problem+json' },
-  401: { description: 'Not logged in', schema: problemSchema, contentType: 'application/problem+json' },
-  403: { description: 'Role too low', schema: problemSchema, contentType: 'application/problem+json' },
-  404: {
-    description: 'Not found in this workspace',
-    schema: problemSchema,
-    contentType: 'application/problem+json',
-  },
-};
+const problems = problemResponses(400, 401, 403, 404);
+const conflictProblem = problemResponses(409);
 
 function presentSummary(workflow: WorkflowSummary, lastRun?: LastRun | null) {
   return {
@@ -246,7 +239,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       body: z.object({ versionId: z.string().uuid().optional() }).default({}),
       responses: {
         200: { description: 'Active', schema: workflowSummarySchema },
-        409: problems[400],
+        ...conflictProblem,
         ...problems,
       },
       handler: async ({ req, workspace, params, body, principal }) => {
@@ -369,7 +362,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       auth: { workspaceRole: 'member' },
       params: workflowParams,
       body: z.object({ input: z.unknown().optional(), versionId: z.string().uuid().optional() }).default({}),
-      responses: { 202: { description: 'Started', schema: runSchema }, 409: problems[400], ...problems },
+      responses: { 202: { description: 'Started', schema: runSchema }, ...conflictProblem, ...problems },
       handler: async ({ workspace, params, body }) => {
         const workflow = await service.get(workspace!.id, params.id);
         const versionId = body.versionId ?? workflow.publishedVersionId;
