@@ -185,6 +185,11 @@ export class Engine {
     return record;
   }
 
+  /** Steps of a run executing here as they are now, committed or not (for live viewers). */
+  liveSteps(runId: string): StepRecord[] {
+    return this.executions.get(runId)?.currentSteps() ?? [];
+  }
+
   isExecuting(runId: string): boolean {
     return this.inFlight.has(runId);
   }

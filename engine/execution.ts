@@ -87,6 +87,11 @@ export class RunExecution {
     return this.run;
   }
 
+  /** Copies of the steps as they stand, committed or not. */
+  currentSteps(): StepRecord[] {
+    return [...this.steps.values()].map((step) => ({ ...step }));
+  }
+
   /** Run until the run finishes or waits; returns the committed run. */
   async execute(): Promise<RunRecord> {
     const deadline = this.run.deadlineAt;

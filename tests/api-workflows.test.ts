@@ -274,9 +274,17 @@ describe('runs', () => {
       .filter((e) => e.event === 'step')
       .map((e) => `${e.data.nodeId}:${e.data.status}`);
     expect(stepEvents).toContain('after:succeeded');
+    const runEvent = events.find((e) => e.event === 'run' && e.data.status === 'succeeded');
+    expect(runEvent?.data).toMatchObject({ status: 'succeeded', output: { lead: 1, done: true } });
+    // The stream ends with a full snapshot: every step, whatever a late viewer missed.
     const last = events.at(-1)!;
-    expect(last.event).toBe('run');
-    expect(last.data).toMatchObject({ status: 'succeeded', output: { lead: 1, done: true } });
+    expect(last.event).toBe('snapshot');
+    expect(last.data.status).toBe('succeeded');
+    expect(last.data.steps.map((s: Body) => `${s.nodeId}:${s.status}`).sort()).toEqual([
+      'after:succeeded',
+      'pause:succeeded',
+      'start:succeeded',
+    ]);
   });
 
   it('hides runs of other workspaces', async () => {

@@ -48,13 +48,20 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
   };
 
   const withSteps = async (run: RunRecord) => {
-    const [steps, version] = await Promise.all([
+    const [committed, version] = await Promise.all([
       store.getSteps(run.id),
       knex('workflow_versions').where({ id: run.versionId }).first('number') as Promise<
         { number: number } | undefined
       >,
     ]);
-    return { ...presentRun(run), version: version?.number ?? null, steps: steps.map(presentStep) };
+    // Pure steps of a run executing here are committed only at its end: show them live too.
+    const byNode = new Map(committed.map((step) => [step.nodeId, step]));
+    for (const step of runtime().engine.liveSteps(run.id)) byNode.set(step.nodeId, step);
+    return {
+      ...presentRun(run),
+      version: version?.number ?? null,
+      steps: [...byNode.values()].map(presentStep),
+    };
   };
 
   const routes = [
@@ -203,7 +210,19 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
           if (event.type === 'step') send('step', presentStep(event.step));
           else {
             send('run', presentRun(event.run));
-            if (finishedRunStatuses.has(event.run.status)) close();
+            // At the end, a full snapshot from the database: a viewer that joined mid-run (or
+            // whose events came from a worker) ends with every step, whatever it missed.
+            if (finishedRunStatuses.has(event.run.status)) void finalSnapshot(event.run);
+          }
+        };
+        const finalSnapshot = async (ended: RunRecord): Promise<void> => {
+          try {
+            const snapshot = await withSteps((await store.getRun(run.id)) ?? ended);
+            if (!closed) send('snapshot', snapshot);
+          } catch {
+            // The stream ends either way; the viewer can reload the run.
+          } finally {
+            close();
           }
         };
         // runtime.subscribe: in queue mode the events come from the workers.
