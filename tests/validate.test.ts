@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { WorkflowDocumentInput } from '../engine/document.js';
 import type { Json } from '../engine/json.js';
-import { compileGraph, GraphError, outboundOn } from '../engine/graph.js';
 import { defineNode } from '../engine/node.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { validateWorkflow, type ValidationIssue } from '../engine/validate.js';
@@ -405,43 +404,5 @@ describe('validateWorkflow: several problems at once', () => {
       ]),
     );
     expect(found).toHaveLength(8);
-  });
-});
-
-describe('compileGraph', () => {
-  it('indexes a valid document for the executor', () => {
-    const doc = validDoc();
-    doc.nodes.unshift({ id: 'wait', type: 'flow.delay', config: { seconds: 1 } });
-    doc.edges.push({ from: 'offer', to: 'wait' }, { from: 'active', fromPort: 'false', to: 'wait' });
-    const result = validateWorkflow(doc, registry);
-    if (!result.ok) throw new Error(JSON.stringify(result.issues));
-
-    const graph = compileGraph(result.document, registry);
-    expect(graph.order).toEqual(['trigger', 'active', 'offer', 'wait']);
-    expect(graph.triggers).toEqual(['trigger']);
-    graph.nodeList.forEach((node, i) => expect(node.index).toBe(i));
-
-    const active = graph.nodes.get('active')!;
-    expect(active.type).toBe(ifNode);
-    expect(outboundOn(active, 'true').map((e) => e.to)).toEqual(['offer']);
-    expect(outboundOn(active, 'false').map((e) => e.to)).toEqual(['wait']);
-    expect(outboundOn(active, 'out')).toEqual([]);
-    const wait = graph.nodes.get('wait')!;
-    expect(wait.inbound.map((e) => e.from)).toEqual(['offer', 'active']);
-    expect(wait.inbound[0]).toMatchObject({ index: 2, fromIndex: 2, toIndex: 3 });
-    expect(graph.nodes.get('trigger')!.isTrigger).toBe(true);
-  });
-
-  it('refuses a document with a cycle or an unknown type', () => {
-    const parsed = validateWorkflow(validDoc(), registry);
-    if (!parsed.ok) throw new Error('fixture must be valid');
-    const looped = {
-      ...parsed.document,
-      edges: [...parsed.document.edges, { from: 'offer', fromPort: 'out', to: 'active', toPort: 'in' }],
-    };
-    expect(() => compileGraph(looped, registry)).toThrowError(GraphError);
-    expect(() => compileGraph(parsed.document, new NodeRegistry([manualTrigger]))).toThrowError(
-      /unknown type/,
-    );
   });
 });
