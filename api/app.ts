@@ -8,10 +8,14 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { csrfGuard } from './auth/csrf.js';
+import { startBilling } from './billing/lifecycle.js';
 import { startErrorTriggers } from './events/error-triggers.js';
 import { createAuthResolver } from './auth/resolver.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { webhookIngress } from './hooks/ingress.js';
+import { stripeWebhook } from './hooks/stripe.js';
+import { startMeterReporting } from './billing/stripe/meter-reporter.js';
+import { stripeSettingsFromEnv } from './billing/stripe/config.js';
 import { WebhookRegistry } from './hooks/webhook-registry.js';
 import type { ApiContext } from './http/context.js';
 import { cors } from './http/cors.js';
@@ -70,6 +74,17 @@ export function createApi(deps: AppDeps): Api {
   app.disable('x-powered-by');
   app.set('trust proxy', settings.trustProxy);
   app.use(requestId(), httpMetrics());
+  // Stripe's webhook endpoint (POST /hooks/stripe): verified against its raw body, before JSON parsing.
+  const stripeSettings = stripeSettingsFromEnv();
+  app.use(
+    stripeWebhook({
+      knex: deps.knex,
+      runtime: () => ctx.bundle.runtime,
+      logger,
+      bodyLimit: settings.bodyLimit,
+      settings: stripeSettings,
+    }),
+  );
   // Webhook ingress is the hot path (machines calling in, thousands a second): it reads its raw
   // body (signatures) and skips per-request logging and the browser-facing headers (helmet,
   // CORS). Its errors still reach the problem+json handler at the end, which logs 5xx.
@@ -122,7 +137,16 @@ export function createApi(deps: AppDeps): Api {
   );
   // trigger.error: failed runs start error workflows for as long as the API runs.
   const errorTriggers = startErrorTriggers(ctx);
-  return { app, routes, openapi, close: async () => void (await errorTriggers?.stop()) };
+  // Billing: trial and expansion events reach workflows; a timer sweeps trials.
+  const billing = startBilling(ctx);
+  // Usage reaches Stripe Meter Events in rounds while STRIPE_SECRET_KEY is set.
+  const meterReporting = startMeterReporting({ knex: deps.knex, logger, settings: stripeSettings });
+  const close = async (): Promise<void> => {
+    billing.stop();
+    await meterReporting.stop();
+    await errorTriggers?.stop();
+  };
+  return { app, routes, openapi, close };
 }
 
 export function createApp(deps: AppDeps): Express {

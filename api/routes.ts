@@ -1,8 +1,11 @@
 import { apiKeyRoutes } from './auth/api-key-routes.js';
 import { authRoutes } from './auth/routes.js';
 import { auditRoutes } from './audit/routes.js';
+import { billingRoutes } from './billing/routes.js';
+import { stripeBillingRoutes } from './billing/stripe-routes.js';
 import { credentialRoutes } from './credentials/routes.js';
 import { eventRoutes } from './events/routes.js';
+import { approvalRoutes } from './approvals/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
 import { outboundHostRoutes } from './net/routes.js';
@@ -32,6 +35,9 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...outboundHostRoutes(ctx),
     ...workItemRoutes(ctx),
     ...eventRoutes(ctx),
+    ...approvalRoutes(ctx),
+    ...billingRoutes(ctx),
+    ...stripeBillingRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

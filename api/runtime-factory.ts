@@ -13,6 +13,7 @@ import { IsolateSandbox } from '../engine/sandbox/isolate-sandbox.js';
 import { EmbeddedScheduler } from '../engine/schedule/embedded-scheduler.js';
 import type { Scheduler } from '../engine/schedule/source.js';
 import { createNodeRegistry } from '../nodes/index.js';
+import { RunQuota } from './billing/run-quota.js';
 import type { AppConfig } from './config.js';
 import { PgRunStore } from './db/pg-run-store.js';
 import { PgScheduleSource } from './db/schedule-source.js';
@@ -76,6 +77,7 @@ export function createRuntime(
       ? { redisUrl: config.REDIS_URL, queueName: queueConfig.REVFLOW_QUEUE_NAME }
       : undefined;
 
+  const runQuota = new RunQuota(knex);
   const runtime = new Runtime({
     registry,
     store,
@@ -85,6 +87,8 @@ export function createRuntime(
     maxStepOutputBytes: config.REVFLOW_MAX_STEP_OUTPUT_BYTES,
     staleAfterMs: config.REVFLOW_STALE_EXECUTOR_MS,
     logger: runtimeLogger,
+    // Plans cap workflow runs per month (api/billing/plans.ts); refused runs are a 402.
+    admit: (request) => runQuota.admit(request.workspaceId),
     ...(topology && {
       dispatcher: () => new BullmqDispatcher(topology),
       events: new RedisRunEventBus({

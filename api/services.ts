@@ -1,18 +1,28 @@
 import type { Knex } from 'knex';
 import type { NodeServices } from '../engine/node.js';
 import type { HttpService } from '../nodes/services.js';
+import { billingFor } from './billing/hub.js';
+import { billingNodeService } from './billing/node-service.js';
+import { createBillingChangeService } from './billing/stripe/node-service.js';
 import { CredentialStore } from './credentials/store.js';
 import type { SecretBox } from './crypto/secret-box.js';
+import { PgMailDeliveryLog } from './mail/deliveries.js';
 import { createMailer } from './mail/mailer.js';
+import { meteredMailer } from './mail/metered.js';
 import { OutboundAllowLists } from './net/allow-list.js';
 import { guardedRequest, type GuardedClientOptions } from './net/http-client.js';
 import { checkHost, parseAllowHosts } from './net/ssrf.js';
 import { WorkItemStore } from './work-items/store.js';
+import { ApprovalStore } from './approvals/store.js';
 
 export interface ServiceEnv {
   SMTP_URL?: string;
   REVFLOW_SSRF_ALLOW_HOSTS?: string;
   REVFLOW_UNSUBSCRIBE_URL?: string;
+  /** Billing nodes: Stripe when set (api/billing/stripe), else local billing. */
+  STRIPE_SECRET_KEY?: string;
+  STRIPE_API_BASE?: string;
+  REVFLOW_PUBLIC_URL?: string;
 }
 
 /**
@@ -46,6 +56,18 @@ export function createNodeServices(deps: {
       checkHost(host, port, await allowLists.for(workspaceId), deps.http?.resolve),
     ...(env.SMTP_URL ? { smtpUrl: env.SMTP_URL } : {}),
     ...(env.REVFLOW_UNSUBSCRIBE_URL ? { unsubscribeUrl: env.REVFLOW_UNSUBSCRIBE_URL } : {}),
+    // A step re-run after a crash does not send its email again (issue 7).
+    deliveries: new PgMailDeliveryLog(deps.knex),
   });
-  return { credentials, http, mail, workItems: new WorkItemStore(deps.knex) };
+  // Billing (issue 6): every email sent is metered against the plan's quota.
+  const billing = billingFor(deps.knex);
+  return {
+    credentials,
+    http,
+    mail: meteredMailer(mail, billing.usage),
+    workItems: new WorkItemStore(deps.knex),
+    approvals: new ApprovalStore(deps.knex),
+    billing: billingNodeService(billing),
+    billingChanges: createBillingChangeService(deps.knex, env),
+  };
 }

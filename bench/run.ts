@@ -21,6 +21,7 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   payload: benchPayload,
   drain: benchDrain,
   w1: benchW1,
+  canvas: async () => (await import('./canvas.bench.js')).benchCanvas(),
 };
 
 function commit(): string {

@@ -114,7 +114,12 @@ async function startStack(
 ): Promise<Stack> {
   const port = await findFreePort();
   const spawnedAt = performance.now();
-  const common: Record<string, string> = { REVFLOW_LOG_LEVEL: 'warn', REVFLOW_DATA_DIR: dataDir };
+  const common: Record<string, string> = {
+    REVFLOW_LOG_LEVEL: 'warn',
+    REVFLOW_DATA_DIR: dataDir,
+    // W1 loads one webhook path well past the default per-path limit (1,000/s): lift it.
+    REVFLOW_WEBHOOK_RATE_LIMIT: '1000000',
+  };
   const queue: Record<string, string> = shared
     ? {
         DATABASE_URL: shared.databaseUrl,

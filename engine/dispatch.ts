@@ -96,6 +96,11 @@ export class InProcessDispatcher implements Dispatcher {
     return this.running;
   }
 
+  /** A job dispatched now starts at once (nothing queued ahead of it, a slot free). */
+  get hasFreeSlot(): boolean {
+    return !this.closed && this.running < this.concurrency && this.queues.size === 0;
+  }
+
   /** Stop taking jobs and wait for the running ones to finish. */
   async close(): Promise<void> {
     this.closed = true;

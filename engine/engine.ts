@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { RunAborted } from './errors.js';
+import { asError, RunAborted } from './errors.js';
 import { RunExecution, type RunEvent } from './execution.js';
 import type { Json } from './json.js';
 import type { NodeServices } from './node.js';
 import { planWorkflow, type WorkflowPlan } from './plan.js';
 import type { NodeRegistry } from './registry.js';
 import type { Sandbox, SandboxLimits, SandboxSession } from './sandbox/types.js';
-import type { ClaimedRun, RunRecord, RunStore, StepRecord } from './store.js';
+import type { ClaimedRun, NewRun, RunRecord, RunStore, StepRecord } from './store.js';
 import { finishedRunStatuses } from './store.js';
+import { prepareSignalResume } from './waits.js';
 
 export interface EngineOptions {
   registry: NodeRegistry;
@@ -54,6 +55,8 @@ export class Engine {
   private readonly executions = new Map<string, RunExecution>();
   private readonly inFlight = new Set<string>();
   private readonly listeners = new Set<RunListener>();
+  /** Runs executing before they are stored: settles when their first commit created them. */
+  private readonly unsaved = new Map<string, Promise<void>>();
   private readonly now: () => Date;
 
   constructor(private readonly options: EngineOptions) {
@@ -89,13 +92,70 @@ export class Engine {
 
   /** Record a new run (the first commit). With `claim`, it is created held by this executor. */
   async createRun(request: StartRunRequest): Promise<RunRecord> {
+    return this.options.store.createRun(await this.newRun(request));
+  }
+
+  /**
+   * A new run held by this executor that is not stored yet: `execute(run.id, claimed)` runs it
+   * and its first commit creates it with everything done so far — one commit for a short run.
+   * Acknowledge nothing about it before `persist(run.id)` settles.
+   */
+  async prepareUnsaved(request: Omit<StartRunRequest, 'claim'>): Promise<ClaimedRun> {
+    const unsaved = await this.newRun({ ...request, claim: true });
+    const now = this.now();
+    const id = unsaved.id ?? randomUUID();
+    const run: RunRecord = {
+      id,
+      workspaceId: unsaved.workspaceId,
+      workflowId: unsaved.workflowId,
+      versionId: unsaved.versionId,
+      status: 'running',
+      triggerNodeId: unsaved.triggerNodeId,
+      input: unsaved.input,
+      error: null,
+      output: null,
+      createdAt: now,
+      startedAt: now,
+      finishedAt: null,
+      deadlineAt: unsaved.deadlineAt,
+      wakeAt: null,
+      executorId: this.executorId,
+      cancelRequested: false,
+      retryOf: unsaved.retryOf ?? null,
+    };
+    let settle: (error?: unknown) => void = () => undefined;
+    const persisted = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error === undefined ? resolve() : reject(asError(error)));
+    });
+    persisted.then(
+      () => this.unsaved.delete(id),
+      () => this.unsaved.delete(id),
+    );
+    this.unsaved.set(id, persisted);
+    this.settleUnsaved.set(id, settle);
+    return { run, steps: [], unsaved: { ...unsaved, id, createdAt: now } };
+  }
+
+  private readonly settleUnsaved = new Map<string, (error?: unknown) => void>();
+
+  /**
+   * Settles once the run is stored: at once for a stored run; for one prepared unsaved, after
+   * its first commit, which this asks for now (not only at its next side effect, wait or end).
+   */
+  persist(runId: string): Promise<void> {
+    const execution = this.executions.get(runId);
+    if (execution) return execution.persistNow();
+    return this.unsaved.get(runId) ?? Promise.resolve();
+  }
+
+  private async newRun(request: StartRunRequest): Promise<NewRun> {
     const plan = await this.planFor(request.versionId);
     const triggerNodeId = request.triggerNodeId ?? plan.triggers[0];
     if (!triggerNodeId || !plan.triggers.includes(triggerNodeId)) {
       throw new Error(`The workflow has no trigger node "${request.triggerNodeId ?? ''}"`);
     }
     const timeoutMs = plan.document.settings.timeoutMs;
-    return this.options.store.createRun({
+    return {
       id: request.id,
       workspaceId: request.workspaceId,
       workflowId: request.workflowId,
@@ -106,7 +166,7 @@ export class Engine {
       retryOf: request.retryOf ?? null,
       steps: request.steps,
       claimFor: request.claim ? this.executorId : undefined,
-    });
+    };
   }
 
   /**
@@ -120,8 +180,13 @@ export class Engine {
     let run: RunRecord | undefined;
     try {
       run = await this.executeHeld(runId, claimed);
+    } catch (error) {
+      // An unsaved run that failed before its first commit will never be stored.
+      this.settleUnsaved.get(runId)?.(error);
+      throw error;
     } finally {
       this.inFlight.delete(runId);
+      this.settleUnsaved.delete(runId);
     }
     if (run && run.status !== 'running') this.emit({ type: 'run', runId, workspaceId: run.workspaceId, run });
     return run;
@@ -135,6 +200,9 @@ export class Engine {
       }));
     if (!taken) return undefined;
     if (finishedRunStatuses.has(taken.run.status)) return taken.run;
+    // Resuming a run with signal waits: settle them (signal or timer, exactly once) first.
+    if (this.options.store.waits && taken.steps.length > 0)
+      await prepareSignalResume(this.options.store.waits, taken.run, taken.steps, this.now());
     const plan = await this.planFor(taken.run.versionId);
     const limits = {
       ...this.options.sandboxLimits?.(taken.run.workspaceId),
@@ -163,7 +231,16 @@ export class Engine {
         DEFAULT_MAX_STEP_OUTPUT_BYTES,
       emit: (event) => this.emit(event),
       now: this.now,
+      waits: this.options.store.waits,
+      unsaved: taken.unsaved,
     });
+    if (taken.unsaved) {
+      const settle = this.settleUnsaved.get(runId);
+      execution.persisted.then(
+        () => settle?.(),
+        (error: unknown) => settle?.(error),
+      );
+    }
     this.executions.set(runId, execution);
     if (taken.run.cancelRequested) execution.abort.abort(new RunAborted('cancelled'));
     try {

@@ -46,3 +46,8 @@ export function toStepError(error: unknown): StepError {
   if (error instanceof Error) return { message: error.message || error.name, code: 'node_error' };
   return { message: String(error), code: 'node_error' };
 }
+
+/** An Error for anything thrown: promises are rejected with Errors only. */
+export function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,5 +1,6 @@
-import { RunAborted, StepFailure, StepTimeout, toStepError } from './errors.js';
-import { jsonByteLength, type Json } from './json.js';
+import { randomUUID } from 'node:crypto';
+import { asError, RunAborted, StepFailure, StepTimeout, toStepError } from './errors.js';
+import { jsonByteLength, jsonExceeds, type Json } from './json.js';
 import { evaluateLogic } from './logic.js';
 import {
   Routed,
@@ -13,8 +14,9 @@ import {
 } from './node.js';
 import type { NodePlan, WorkflowPlan } from './plan.js';
 import { retryDelayMs, sleep } from './retry.js';
+import { signalWaitsOf, type StoredWait, type WaitStore } from './waits.js';
 import type { SandboxSession } from './sandbox/types.js';
-import type { RunPatch, RunRecord, RunStatus, RunStore, StepError, StepRecord } from './store.js';
+import type { NewRun, RunPatch, RunRecord, RunStatus, RunStore, StepError, StepRecord } from './store.js';
 
 export type RunEvent =
   | { type: 'step'; runId: string; workspaceId: string; step: StepRecord }
@@ -29,19 +31,19 @@ export interface ExecutionDeps {
   maxStepOutputBytes: number;
   emit: (event: RunEvent) => void;
   now: () => Date;
+  /** Signal waits (engine/waits.ts); without it a wait for a signal fails the step. */
+  waits?: WaitStore;
+  /**
+   * A run that is not stored yet: its first commit creates it, with every step so far. A
+   * synchronous webhook's run costs one commit this way; its caller waits for `persisted`
+   * before acknowledging anything.
+   */
+  unsaved?: NewRun;
 }
 
 type NodeState = 'pending' | 'running' | 'done' | 'waiting';
 
 const MAX_LOG_ENTRIES = 200;
-
-/** What the step's wait looks like in the database. */
-interface StoredWait {
-  until: string | null;
-  signal: { kind: string; key: string } | null;
-  onTimeout: { port: string; value: Json } | null;
-  state: Json;
-}
 
 /**
  * One run on one executor: dataflow over ports, retries, timeouts, error routing, and the
@@ -57,7 +59,14 @@ export class RunExecution {
   private readonly outputs = new Map<string, Json>();
   private readonly dirty = new Set<StepRecord>();
   private commitChain: Promise<void> = Promise.resolve();
+  private unsaved: NewRun | undefined;
+  /** Settles once the run exists in the store (at once for a run that was stored first). */
+  readonly persisted: Promise<void>;
+  private markPersisted: (error?: unknown) => void = () => undefined;
+  private persistSoon = false;
   private active = 0;
+  /** Some step of this run waited for a signal: its waits are closed when the run ends. */
+  private hadSignalWaits = false;
   private failure: StepError | undefined;
   private settled: (() => void) | undefined;
   private triggerOutput: Json;
@@ -71,7 +80,10 @@ export class RunExecution {
     committedSteps: readonly StepRecord[],
     private readonly deps: ExecutionDeps,
   ) {
-    for (const step of committedSteps) this.steps.set(step.nodeId, step);
+    for (const step of committedSteps) {
+      this.steps.set(step.nodeId, step);
+      if ((step.wait as unknown as StoredWait | null)?.waitId) this.hadSignalWaits = true;
+    }
     this.triggerOutput = run.input;
     this.runInfo = {
       id: run.id,
@@ -81,6 +93,28 @@ export class RunExecution {
     };
     this.workspaceInfo = { id: run.workspaceId };
     this.vars = (plan.document.settings.vars ?? {}) as Json;
+    this.unsaved = deps.unsaved;
+    this.persisted = this.unsaved
+      ? new Promise<void>((resolve, reject) => {
+          this.markPersisted = (error) => (error === undefined ? resolve() : reject(asError(error)));
+        })
+      : Promise.resolve();
+    // Nobody may be listening: a failed creation is also the failure of the run's execute().
+    this.persisted.catch(() => undefined);
+  }
+
+  /**
+   * Store the run soon if it is not stored yet. Deferred by a turn of the event loop so a run
+   * about to end is created by its final commit rather than by one more.
+   */
+  persistNow(): Promise<void> {
+    if (this.unsaved && !this.persistSoon) {
+      this.persistSoon = true;
+      setImmediate(() => {
+        if (this.unsaved) void this.flush().catch(() => undefined);
+      });
+    }
+    return this.persisted;
   }
 
   get record(): RunRecord {
@@ -248,18 +282,27 @@ export class RunExecution {
   private launch(node: NodePlan, input: Json): void {
     this.state.set(node.id, 'running');
     this.active += 1;
-    void this.runStep(node, input).finally(() => {
-      this.active -= 1;
-      if (!this.failure && !this.abort.signal.aborted)
-        this.scheduleFrom(node.outbound.map((edge) => edge.to));
-      if (this.active === 0) this.settled?.();
-    });
+    void this.runStep(node, input)
+      .catch((error: unknown) => {
+        // A commit failed (the database is unreachable): the run stops; what was committed stays.
+        const message = `Storing the run failed: ${toStepError(error).message}`;
+        this.failure ??= { message, code: 'store_failed' };
+        this.abort.abort(new StepFailure(message, 'store_failed'));
+      })
+      .finally(() => {
+        this.active -= 1;
+        if (!this.failure && !this.abort.signal.aborted)
+          this.scheduleFrom(node.outbound.map((edge) => edge.to));
+        if (this.active === 0) this.settled?.();
+      });
   }
 
   private async runStep(node: NodePlan, input: Json): Promise<void> {
     const previous = this.steps.get(node.id);
     const resume = previous?.status === 'waiting' ? this.resumeInfo(previous) : undefined;
     if (resume && previous && this.completeWaitByTimeout(node, previous)) return;
+    // stepFor updates the same record: what it was must be read first (a resumed wait is no crash).
+    const previousStatus = previous?.status;
     const step = this.stepFor(node.id, {
       status: 'running',
       input,
@@ -270,9 +313,9 @@ export class RunExecution {
     });
     this.announce(step);
     if (node.type.sideEffects) {
-      if (previous?.status === 'running') {
+      if (previousStatus === 'running') {
         // Found running after its executor died: it may have happened. Re-run once, same key.
-        if (previous.interruptions >= 1) {
+        if (step.interruptions >= 1) {
           return this.completeFailed(node, step, {
             message: 'The step was interrupted twice by executor crashes; it is not run a third time',
             code: 'interrupted',
@@ -373,10 +416,9 @@ export class RunExecution {
       const result = await Promise.race([raced, this.aborted()]);
       if (result instanceof Waiting || result === undefined) return result ?? null;
       const value = result instanceof Routed ? result.value : result;
-      const size = jsonByteLength(value);
-      if (size > this.deps.maxStepOutputBytes) {
+      if (jsonExceeds(value, this.deps.maxStepOutputBytes)) {
         throw new StepFailure(
-          `The step's output is ${size} bytes, over the limit of ${this.deps.maxStepOutputBytes} bytes`,
+          `The step's output is ${jsonByteLength(value)} bytes, over the limit of ${this.deps.maxStepOutputBytes} bytes`,
           'output_too_large',
         );
       }
@@ -534,12 +576,21 @@ export class RunExecution {
   }
 
   private async completeWaiting(node: NodePlan, step: StepRecord, spec: WaitSpec): Promise<void> {
+    if (spec.signal && !this.deps.waits) {
+      const message = 'This Revflow process keeps no signal waits (its run store has no wait store)';
+      return this.completeFailed(node, step, { message, code: 'config' });
+    }
     const wait: StoredWait = {
       until: spec.until ? spec.until.toISOString() : null,
       signal: spec.signal ?? null,
       onTimeout: spec.onTimeout ?? null,
       state: spec.state ?? null,
     };
+    // A signal wait gets its own row in run_waits, registered before the suspend commit.
+    if (spec.signal) {
+      wait.waitId = randomUUID();
+      this.hadSignalWaits = true;
+    }
     Object.assign(step, { status: 'waiting', wait: wait as unknown as Json });
     this.markDirty(step);
     this.state.set(node.id, 'waiting');
@@ -548,11 +599,13 @@ export class RunExecution {
   private resumeInfo(step: StepRecord): ResumeInfo | undefined {
     const wait = step.wait as unknown as StoredWait | null;
     if (!wait) return undefined;
+    if (wait.signalled) return { reason: 'signal', payload: wait.signalled.payload, state: wait.state };
     return { reason: 'timer', payload: null, state: wait.state };
   }
 
   private isDue(nodeId: string): boolean {
     const wait = this.steps.get(nodeId)?.wait as unknown as StoredWait | null | undefined;
+    if (wait?.signalled) return true;
     if (!wait?.until) return false;
     return new Date(wait.until).getTime() <= this.deps.now().getTime();
   }
@@ -564,7 +617,7 @@ export class RunExecution {
   /** A wait that ended by time and says what to emit completes without calling the node. */
   private completeWaitByTimeout(node: NodePlan, step: StepRecord): boolean {
     const wait = step.wait as unknown as StoredWait | null;
-    if (!wait?.onTimeout) return false;
+    if (!wait?.onTimeout || wait.signalled) return false;
     Object.assign(step, {
       status: 'succeeded',
       output: wait.onTimeout.value,
@@ -577,11 +630,26 @@ export class RunExecution {
     return true;
   }
 
-  /** Commit what is dirty. Commits of one run are applied in order. */
+  /** Commit what is dirty. Commits of one run are applied in order; the first creates an unsaved run. */
   private flush(patch: RunPatch = {}): Promise<void> {
     const steps = [...this.dirty];
     this.dirty.clear();
-    const next = this.commitChain.then(() => this.deps.store.commit(this.run.id, steps, patch));
+    const create = this.unsaved;
+    this.unsaved = undefined;
+    let next: Promise<void>;
+    if (create) {
+      const { status, startedAt, executorId, output, error, finishedAt, wakeAt } = this.run;
+      const state: RunPatch = { status, startedAt, executorId, output, error, finishedAt, wakeAt, ...patch };
+      next = this.deps.store.createRun({ ...create, steps, state }).then(
+        () => this.markPersisted(),
+        (failure: unknown) => {
+          this.markPersisted(failure);
+          throw failure;
+        },
+      );
+    } else {
+      next = this.commitChain.then(() => this.deps.store.commit(this.run.id, steps, patch));
+    }
     this.commitChain = next.catch(() => undefined);
     return next;
   }
@@ -615,7 +683,13 @@ export class RunExecution {
     patch.status = status;
     if (status !== 'waiting') patch.finishedAt = now;
     Object.assign(this.run, patch);
+    const waits = this.deps.waits;
+    const signalWaits = status === 'waiting' && waits ? signalWaitsOf(this.steps.values()) : [];
+    // Registered before the commit that makes the run waiting; a signal in between is caught after it.
+    if (waits && signalWaits.length > 0) await waits.register(this.run, signalWaits);
     await this.flush(patch);
+    if (waits && signalWaits.length > 0 && (await waits.wakeIfSignalled(this.run.id))) this.run.wakeAt = now;
+    if (waits && status !== 'waiting' && this.hadSignalWaits) await waits.closeRun(this.run.id);
     // The engine announces the run's end once it has let go of it.
     return this.run;
   }

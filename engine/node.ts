@@ -58,8 +58,11 @@ export class Routed {
 export interface WaitSpec {
   /** Resume at this time (delays, timeouts). */
   until?: Date;
-  /** Resume when a matching signal arrives (events, approvals). */
-  signal?: { kind: string; key: string };
+  /**
+   * Resume when a matching signal arrives (events, approvals, child runs): see engine/waits.ts.
+   * `match` is kept with the wait for the host to check signals against (e.g. a correlation value).
+   */
+  signal?: { kind: string; key: string; match?: Json };
   /** What the node emits when the wait ends by time. */
   onTimeout?: { port: string; value: Json };
   /** State the node gets back in `ctx.resume` when it resumes. */

@@ -4,6 +4,9 @@ import type { RunEvent } from './execution.js';
 import { limitsFromSettings, type JobLimits } from './queue/limits.js';
 import type { RunEventBus } from './queue/run-event-bus.js';
 import type { RunRecord, StepRecord } from './store.js';
+import { Signals, type SignalOptions } from './signals.js';
+import type { DeliveredSignal } from './waits.js';
+import type { Json } from './json.js';
 import { finishedRunStatuses } from './store.js';
 
 export interface RuntimeLogger {
@@ -28,6 +31,11 @@ export interface RuntimeOptions extends EngineOptions {
   events?: RunEventBus;
   /** How often `waitForRun` re-reads the run in case an event was lost. Default 2 s with `events`, else never. */
   waitPollMs?: number;
+  /**
+   * Asked before every new run; throws to refuse it (a plan's run quota). Synchronous when it
+   * can answer from memory, so the hot path pays no promise for it.
+   */
+  admit?: (request: { workspaceId: string; workflowId: string }) => void | Promise<void>;
 }
 
 type RunListener = (event: RunEvent) => void;
@@ -43,6 +51,7 @@ export class Runtime {
   readonly engine: Engine;
   readonly dispatcher: Dispatcher;
   readonly executes: boolean;
+  private readonly signals: Signals;
   private readonly waiters = new Map<string, Set<(run: RunRecord) => void>>();
   private readonly listeners = new Set<RunListener>();
   private readonly runListeners = new Map<string, Set<RunListener>>();
@@ -56,7 +65,19 @@ export class Runtime {
     this.logger = options.logger ?? silentLogger;
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
     this.executes = options.executes ?? true;
-    this.engine = new Engine({ ...options, staleAfterMs: this.staleAfterMs });
+    // Sub-workflow calls reach the runtime through the services (engine/signals.ts).
+    const signals = new Signals(
+      () => this.engine,
+      () => this.dispatcher,
+      this.logger,
+      (runId) => this.cancel(runId),
+    );
+    this.signals = signals;
+    // Extend the caller's services object rather than copy it: callers (tests, the API) may add
+    // services to it after the runtime is built.
+    const services = options.services ?? {};
+    services.childRuns = signals.childRuns();
+    this.engine = new Engine({ ...options, staleAfterMs: this.staleAfterMs, services });
     const execute = (job: DispatchJob): Promise<unknown> => this.runJob(job);
     this.dispatcher = options.dispatcher
       ? options.dispatcher(execute)
@@ -115,9 +136,34 @@ export class Runtime {
    * workflow has limits (then it queues like any other). In queue mode it is created queued
    * and handed to the queue.
    */
-  async startRun(request: Omit<StartRunRequest, 'claim'>): Promise<RunRecord> {
+  async startRun(
+    request: Omit<StartRunRequest, 'claim'>,
+    options: { deferCreate?: boolean } = {},
+  ): Promise<RunRecord> {
+    const admitted = this.options.admit?.(request);
+    if (admitted) await admitted;
     const limits = await this.limitsOf(request.workflowId, request.versionId);
     const claim = this.local && this.executes && !limits;
+    if (
+      claim &&
+      options.deferCreate === true &&
+      !request.steps?.length &&
+      this.dispatcher instanceof InProcessDispatcher &&
+      this.dispatcher.hasFreeSlot
+    ) {
+      // Executed right here and stored by its first commit: see Engine.prepareUnsaved.
+      const claimed = await this.engine.prepareUnsaved(request);
+      const { run } = claimed;
+      await this.dispatcher.dispatch({
+        runId: run.id,
+        workspaceId: run.workspaceId,
+        workflowId: run.workflowId,
+        versionId: run.versionId,
+        reason: 'start',
+        claimed,
+      });
+      return run;
+    }
     const run = await this.engine.createRun({ ...request, claim });
     const job: DispatchJob = {
       runId: run.id,
@@ -166,7 +212,25 @@ export class Runtime {
     if (this.options.events && record?.status === 'running' && !this.engine.isExecuting(runId)) {
       await this.options.events.publishCancel(runId);
     }
+    // Sub-workflow runs it waits for go with it; a child cancelled while idle tells its parent.
+    if (record) for (const child of await this.signals.openChildren(runId)) await this.cancel(child);
+    if (record?.status === 'cancelled') await this.signals.childFinished(record);
     return record;
+  }
+
+  /**
+   * Resume the steps waiting for (kind, key) in a workspace — approvals, events, child runs — with
+   * `payload` as `ctx.resume.payload`. Each wait is taken once, even with racing signals or its
+   * timer firing; resumes go through the dispatcher like new runs. Returns what was delivered.
+   */
+  signal(
+    workspaceId: string,
+    kind: string,
+    key: string,
+    payload: Json,
+    options?: SignalOptions,
+  ): Promise<DeliveredSignal[]> {
+    return this.signals.signal(workspaceId, kind, key, payload, options);
   }
 
   /** Resolve when the run finishes (or, with `orWaiting`, suspends). */
@@ -244,6 +308,7 @@ export class Runtime {
   async runJob(job: DispatchJob): Promise<RunRecord | undefined> {
     if (!this.executes) throw new Error('This process executes no runs (queue mode API)');
     const run = await this.engine.execute(job.runId, job.claimed);
+    if (run?.parentRunId) await this.signals.childFinished(run);
     if (run?.status === 'waiting' && run.wakeAt) {
       const wakeAt = run.wakeAt.getTime();
       await this.dispatcher.dispatch(

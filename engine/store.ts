@@ -1,5 +1,6 @@
 import type { WorkflowDocument } from './document.js';
 import type { Json } from './json.js';
+import type { WaitStore } from './waits.js';
 
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled' | 'timed_out';
 export type StepStatus = 'running' | 'succeeded' | 'failed' | 'skipped' | 'waiting' | 'cancelled';
@@ -43,6 +44,9 @@ export interface RunRecord {
   cancelRequested: boolean;
   /** Runs created by retrying another run point at it. */
   retryOf: string | null;
+  /** A run started by a sub-workflow call (engine/waits.ts) records the run and node that started it. */
+  parentRunId?: string | null;
+  parentNodeId?: string | null;
 }
 
 export interface StepRecord {
@@ -88,6 +92,13 @@ export interface NewRun {
    * that executes it right away: saves the claim round trip.
    */
   claimFor?: string;
+  /** When the run was accepted (default: now). */
+  createdAt?: Date;
+  /**
+   * The run's state to insert right away: a run executed before it was first stored (a
+   * synchronous webhook's run) is created by its first commit, with everything it did so far.
+   */
+  state?: RunPatch;
 }
 
 export type RunPatch = Partial<
@@ -117,6 +128,8 @@ export interface RunStore {
   heartbeat(executorId: string): Promise<void>;
   /** Runs whose executor stopped heartbeating, and waits that are due. */
   findRecoverableRuns(options: { staleAfterMs: number; now: Date; limit: number }): Promise<RecoverableRun[]>;
+  /** Signal waits and run parentage (engine/waits.ts); without it, waits end by time only. */
+  readonly waits?: WaitStore;
 }
 
 export interface RecoverableRun {
@@ -128,4 +141,6 @@ export interface RecoverableRun {
 export interface ClaimedRun {
   run: RunRecord;
   steps: StepRecord[];
+  /** Set when the run is not stored yet: the execution's first commit creates it from this. */
+  unsaved?: NewRun;
 }

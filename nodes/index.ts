@@ -1,6 +1,12 @@
 import type { AnyNodeType } from '../engine/node.js';
 import { NodeRegistry } from '../engine/registry.js';
 import { emailSendNode } from './actions/email-send.js';
+import { changePlanNode } from './billing/change-plan.js';
+import { changeSeatsNode } from './billing/change-seats.js';
+import { checkoutLinkNode } from './billing/checkout-link.js';
+import { checkQuotaNode } from './billing/check-quota.js';
+import { recordUsageNode } from './billing/record-usage.js';
+import { stripeTrigger } from './billing/trigger-stripe.js';
 import { httpRequestNode } from './actions/http-request.js';
 import { notifyChatNode } from './actions/notify-chat.js';
 import { webhookRespondNode } from './actions/webhook-respond.js';
@@ -13,6 +19,10 @@ import { setNode } from './data/set.js';
 import { textNode } from './data/text.js';
 import { delayNode } from './flow/delay.js';
 import { stopNode } from './flow/stop.js';
+import { approvalNode } from './flow/approval.js';
+import { subWorkflowNode } from './flow/sub-workflow.js';
+import { waitForEventNode } from './flow/wait-for-event.js';
+import { forEachNode } from './logic/for-each.js';
 import { filterNode } from './logic/filter.js';
 import { ifNode } from './logic/if.js';
 import { mergeNode } from './logic/merge.js';
@@ -48,6 +58,16 @@ export const coreNodeTypes: AnyNodeType[] = [
   notifyChatNode,
   createTaskNode,
   createTicketNode,
+  waitForEventNode,
+  approvalNode,
+  subWorkflowNode,
+  forEachNode,
+  stripeTrigger,
+  changeSeatsNode,
+  changePlanNode,
+  checkoutLinkNode,
+  recordUsageNode,
+  checkQuotaNode,
 ] as AnyNodeType[];
 
 export function createNodeRegistry(extra: AnyNodeType[] = []): NodeRegistry {

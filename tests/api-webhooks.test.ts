@@ -104,6 +104,76 @@ describe('webhook ingress', () => {
     expect(await response.json()).toEqual({ total: 297, tier: 'silver' });
   });
 
+  it('has stored the run and every step by the time a synchronous answer arrives', async () => {
+    const workflowId = await activeHook('stored-quote', { responseMode: 'respondNode' });
+    const response = await post('stored-quote', JSON.stringify({ qty: 3, price: 99 }));
+    expect(response.status).toBe(200);
+    const [run] = await runsOf(workflowId);
+    const detail = await team.viewer.client.get<Body>(`${base}/runs/${run!.id}`);
+    expect(detail.body.status).toBe('succeeded');
+    expect(detail.body.input.body).toEqual({ qty: 3, price: 99 });
+    const steps = detail.body.steps as Array<{ nodeId: string; status: string }>;
+    expect(steps.map((step) => step.nodeId).sort()).toEqual(['big', 'hook', 'reply', 'score', 'shape']);
+    expect(steps.every((step) => step.status === 'succeeded')).toBe(true);
+  });
+
+  it('answers when the Respond node runs, with the run already stored while it goes on waiting', async () => {
+    const document = {
+      schemaVersion: 1,
+      name: 'Answer first, follow up later',
+      nodes: [
+        {
+          id: 'hook',
+          type: 'trigger.webhook',
+          config: { path: 'ack-then-wait', responseMode: 'respondNode' },
+        },
+        { id: 'reply', type: 'webhook.respond', config: { status: 202, body: { accepted: true } } },
+        { id: 'later', type: 'flow.delay', config: { ms: 3_600_000 } },
+      ],
+      edges: [
+        { from: 'hook', to: 'reply' },
+        { from: 'reply', to: 'later' },
+      ],
+    };
+    const created = await team.member.client.post<Body>(`${base}/workflows`, document);
+    expect(created.status).toBe(201);
+    await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/publish`, {});
+    await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/activate`);
+
+    const response = await post('ack-then-wait', '{}');
+    expect(response.status).toBe(202);
+    expect(await response.json()).toEqual({ accepted: true });
+    const [run] = await runsOf(created.body.id as string);
+    expect(run).toBeDefined();
+    const detail = await team.viewer.client.get<Body>(`${base}/runs/${run!.id}`);
+    expect(['running', 'waiting']).toContain(detail.body.status);
+    await team.member.client.post<Body>(`${base}/runs/${run!.id}/cancel`);
+  });
+
+  it('answers 503 and runs nothing when the run cannot be stored', async () => {
+    const workflowId = await activeHook('unstorable', { responseMode: 'respondNode' });
+    // The database refuses this workflow's runs, as a full disk or a lost primary would.
+    await server.db.knex.raw(`
+      CREATE FUNCTION refuse_run() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'refused for the test'; END $$;
+      CREATE TRIGGER refuse_unstorable BEFORE INSERT ON runs FOR EACH ROW
+        WHEN (NEW.workflow_id = '${workflowId}') EXECUTE FUNCTION refuse_run();`);
+    try {
+      const refused = await post('unstorable', JSON.stringify({ qty: 3, price: 99 }));
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('content-type')).toContain('application/problem+json');
+      const problem: Body = await refused.json();
+      expect(problem.detail).toMatch(/could not be stored/);
+      expect(await runsOf(workflowId)).toHaveLength(0);
+    } finally {
+      await server.db.knex.raw('DROP TRIGGER refuse_unstorable ON runs; DROP FUNCTION refuse_run();');
+    }
+    // The server goes on answering.
+    const next = await post('unstorable', JSON.stringify({ qty: 3, price: 99 }));
+    expect(next.status).toBe(200);
+    expect(await runsOf(workflowId)).toHaveLength(1);
+  });
+
   it('answers with the run output when the run ends without reaching the Respond node', async () => {
     await activeHook('small-quote', { responseMode: 'respondNode' });
     const response = await post('small-quote', JSON.stringify({ qty: 1, price: 5 }));

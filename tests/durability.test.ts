@@ -48,10 +48,20 @@ afterAll(async () => {
   await h?.close();
 });
 
-function startChild(workflowId: string, versionId: string): Promise<string> {
+function startChild(workflowId: string, versionId: string, mode: 'stored' | 'unsaved'): Promise<string> {
   child = spawn(
     process.execPath,
-    ['--no-node-snapshot', '--import', 'tsx', childScript, h.db.url, h.workspaceId, workflowId, versionId],
+    [
+      '--no-node-snapshot',
+      '--import',
+      'tsx',
+      childScript,
+      h.db.url,
+      h.workspaceId,
+      workflowId,
+      versionId,
+      mode,
+    ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! });
@@ -70,41 +80,46 @@ async function until(condition: () => Promise<boolean>, timeoutMs: number): Prom
 }
 
 describe('durability', () => {
-  it('finishes a run on a second executor after the first is killed, never repeating a completed side effect', async () => {
-    const { workflowId, versionId } = await h.publish(workflow);
-    const runId = await startChild(workflowId, versionId);
+  // `unsaved`: started as a synchronous webhook starts runs, stored by its first commit — which
+  // must come before its first side effect.
+  it.each(['stored', 'unsaved'] as const)(
+    'finishes a run (%s when it started) on a second executor after the first is killed, never repeating a completed side effect',
+    async (mode) => {
+      const { workflowId, versionId } = await h.publish(workflow);
+      const runId = await startChild(workflowId, versionId, mode);
 
-    // Kill the executor in the middle: after three side effects happened.
-    await until(
-      async () => [...(await sideEffectCounts(h.db.knex)).values()].reduce((a, b) => a + b, 0) >= 3,
-      30_000,
-    );
-    child!.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
-    const committedBeforeKill = await h.steps(runId);
-    const completedSideEffects = SIDE_EFFECT_STEPS.filter(
-      (id) => committedBeforeKill.get(id)?.status === 'succeeded',
-    );
-    expect(completedSideEffects.length).toBeGreaterThanOrEqual(2);
-    expect((await h.db.store.getRun(runId))?.status).toBe('running');
+      // Kill the executor in the middle: after three side effects happened.
+      const ofThisRun = async () =>
+        [...(await sideEffectCounts(h.db.knex))].filter(([key]) => key.startsWith(`${runId}:`));
+      await until(async () => (await ofThisRun()).reduce((sum, [, count]) => sum + count, 0) >= 3, 30_000);
+      child!.kill('SIGKILL');
+      await new Promise((resolve) => child!.once('exit', resolve));
+      const committedBeforeKill = await h.steps(runId);
+      const completedSideEffects = SIDE_EFFECT_STEPS.filter(
+        (id) => committedBeforeKill.get(id)?.status === 'succeeded',
+      );
+      expect(completedSideEffects.length).toBeGreaterThanOrEqual(2);
+      expect((await h.db.store.getRun(runId))?.status).toBe('running');
 
-    // This process's sweeper sees the dead executor and takes the run over.
-    const run = await h.runtime.waitForRun(runId, { timeoutMs: 30_000 });
-    expect(run.status).toBe('succeeded');
-    expect(run.executorId).toBe(h.runtime.engine.executorId);
+      // This process's sweeper sees the dead executor and takes the run over.
+      const run = await h.runtime.waitForRun(runId, { timeoutMs: 30_000 });
+      expect(run.error).toBeNull();
+      expect(run.status).toBe('succeeded');
+      expect(run.executorId).toBe(h.runtime.engine.executorId);
 
-    const counts = await sideEffectCounts(h.db.knex);
-    for (const id of SIDE_EFFECT_STEPS) {
-      const key = `${runId}:${id}`;
-      // A side effect completed before the crash ran exactly once.
-      if (completedSideEffects.includes(id)) expect(counts.get(key), id).toBe(1);
-      // One interrupted mid-flight may run again once, with the same key; never more.
-      else expect(counts.get(key), id).toBeGreaterThanOrEqual(1);
-      expect(counts.get(key), id).toBeLessThanOrEqual(2);
-    }
-    const steps = await h.steps(runId);
-    for (const id of SIDE_EFFECT_STEPS) expect(steps.get(id)?.status, id).toBe('succeeded');
-    expect(steps.get('tag')?.output).toMatchObject({ score: 42, tagged: true, charge: true, email: true });
-    expect(steps.get('task')?.output).toMatchObject({ invoice: true, task: true });
-  });
+      const counts = await sideEffectCounts(h.db.knex);
+      for (const id of SIDE_EFFECT_STEPS) {
+        const key = `${runId}:${id}`;
+        // A side effect completed before the crash ran exactly once.
+        if (completedSideEffects.includes(id)) expect(counts.get(key), id).toBe(1);
+        // One interrupted mid-flight may run again once, with the same key; never more.
+        else expect(counts.get(key), id).toBeGreaterThanOrEqual(1);
+        expect(counts.get(key), id).toBeLessThanOrEqual(2);
+      }
+      const steps = await h.steps(runId);
+      for (const id of SIDE_EFFECT_STEPS) expect(steps.get(id)?.status, id).toBe('succeeded');
+      expect(steps.get('tag')?.output).toMatchObject({ score: 42, tagged: true, charge: true, email: true });
+      expect(steps.get('task')?.output).toMatchObject({ invoice: true, task: true });
+    },
+  );
 });

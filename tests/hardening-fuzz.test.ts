@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkItemStore } from '../api/work-items/store.js';
 import { createTeam, startApi, type Team, type TestApi } from './helpers/api.js';
 import {
   fetchDocumentedRoutes,
@@ -62,6 +63,34 @@ beforeAll(async () => {
   for (const [what, response] of Object.entries({ workflow, version, run, invitation, key, credential }))
     if (response.status < 200 || response.status > 299)
       throw new Error(`creating the ${what} answered ${response.status}: ${response.text}`);
+  // A task and a ticket, so their status routes reach their handlers.
+  const workItems = new WorkItemStore(server.db.knex);
+  for (const kind of ['task', 'ticket'] as const) {
+    const { item } = await workItems.create(
+      kind,
+      team.workspaceId,
+      { title: `Fuzz ${kind}`, description: '', priority: 'normal', data: {} },
+      { key: `fuzz:${kind}`, runId: crypto.randomUUID() },
+    );
+    ids[`${kind}Id`] = item.id;
+  }
+  // An approval waiting for a decision (flow.approval), so its routes reach their handlers.
+  const asking = await owner.post<{ id: string }>(`${base}/workflows`, {
+    schemaVersion: 1,
+    name: 'Fuzz approval',
+    nodes: [
+      { id: 'start', type: 'trigger.manual', config: {} },
+      { id: 'ask', type: 'flow.approval', config: { title: 'Fuzz approval' } },
+    ],
+    edges: [{ from: 'start', to: 'ask' }],
+  });
+  await owner.post(`${base}/workflows/${asking.body.id}/publish`, {});
+  await owner.post(`${base}/workflows/${asking.body.id}/runs`, { input: {} });
+  for (let attempt = 0; attempt < 100 && !ids.approvalId; attempt++) {
+    const pending = await owner.get<{ items: Array<{ id: string }> }>(`${base}/approvals`);
+    if (pending.body.items[0]) ids.approvalId = pending.body.items[0].id;
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   Object.assign(ids, {
     workspaceId: team.workspaceId,
     workflowId: workflow.body.id,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WorkItemStore } from '../api/work-items/store.js';
 import { createTeam, startApi, type Member, type Team, type TestApi } from './helpers/api.js';
 import {
   fetchDocumentedRoutes,
@@ -97,6 +98,35 @@ beforeAll(async () => {
   expectCreated(credential, 'a credential');
   const event = await owner.post(`${base}/events`, { id: secret.eventId, name: secret.eventName, data: {} });
   expectCreated(event, 'an event');
+  // An approval waiting in A (flow.approval): the approvals routes look it up by id.
+  const asking = await owner.post<{ id: string }>(`${base}/workflows`, {
+    schemaVersion: 1,
+    name: secret.workflowName,
+    nodes: [
+      { id: 'start', type: 'trigger.manual', config: {} },
+      { id: 'ask', type: 'flow.approval', config: { title: secret.workflowName } },
+    ],
+    edges: [{ from: 'start', to: 'ask' }],
+  });
+  expectCreated(asking, 'an approval workflow');
+  expectCreated(await owner.post(`${base}/workflows/${asking.body.id}/publish`, {}), 'its version');
+  expectCreated(await owner.post(`${base}/workflows/${asking.body.id}/runs`, { input: {} }), 'its run');
+  for (let attempt = 0; attempt < 100 && !a.approvalId; attempt++) {
+    const pending = await owner.get<{ items: Array<{ id: string }> }>(`${base}/approvals`);
+    if (pending.body.items[0]) a.approvalId = pending.body.items[0].id;
+    else await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A task and a ticket in A, as a run's tasks.create / tickets.create write them.
+  const workItems = new WorkItemStore(server.db.knex);
+  for (const kind of ['task', 'ticket'] as const) {
+    const { item } = await workItems.create(
+      kind,
+      team.workspaceId,
+      { title: secret.workflowName, description: '', priority: 'normal', data: {} },
+      { key: `tenants:${kind}`, runId: crypto.randomUUID() },
+    );
+    a[`${kind}Id`] = item.id;
+  }
   const bKeyResponse = await team.outsider.client.post<{ key: string }>(
     `/api/v1/workspaces/${team.outsider.account.workspaceId}/api-keys`,
     { name: 'B admin key', role: 'admin' },
@@ -179,6 +209,8 @@ const validBodies: Record<string, unknown> = {
   'PUT /api/v1/workspaces/{workspaceId}/credentials/{id}': { name: 'Renamed by B' },
   'POST /api/v1/workspaces/{workspaceId}/workflows/{id}/activate': {},
   'POST /api/v1/workspaces/{workspaceId}/workflows/{id}/runs': { input: {} },
+  'PATCH /api/v1/workspaces/{workspaceId}/tasks/{taskId}': { status: 'done' },
+  'PATCH /api/v1/workspaces/{workspaceId}/tickets/{ticketId}': { status: 'closed' },
 };
 
 const label = (route: DocumentedRoute) => `${route.method} ${route.path}`;

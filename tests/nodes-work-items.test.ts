@@ -150,4 +150,33 @@ describe('task and ticket lists', () => {
     );
     expect(own.body.items).toEqual([]);
   });
+
+  it('lets a member close a task, naming the run that made it; viewers and outsiders cannot', async () => {
+    const store = new WorkItemStore(server.db.knex);
+    const runId = crypto.randomUUID();
+    const { item } = await store.create(
+      'task',
+      team.workspaceId,
+      { title: 'Call Ada back', description: '', priority: 'high', data: {} },
+      { key: `close:${runId}`, runId },
+    );
+    const url = `/api/v1/workspaces/${team.workspaceId}/tasks/${item.id}`;
+    expect((await team.viewer.client.patch(url, { status: 'done' })).status).toBe(403);
+    expect((await team.outsider.client.patch(url, { status: 'done' })).status).toBe(404);
+    const bad = await team.member.client.patch(url, { status: 'closed' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.body)).toContain('body.status');
+    const done = await team.member.client.patch<WorkItem>(url, { status: 'done' });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ id: item.id, status: 'done', runId });
+    const open = await team.viewer.client.get<List<WorkItem>>(
+      `/api/v1/workspaces/${team.workspaceId}/tasks?status=open`,
+    );
+    expect(open.body.items.map((task) => task.id)).not.toContain(item.id);
+    const other = await team.member.client.patch(
+      `/api/v1/workspaces/${team.workspaceId}/tickets/${item.id}`,
+      { status: 'closed' },
+    );
+    expect(other.status).toBe(404);
+  });
 });

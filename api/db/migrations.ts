@@ -4,6 +4,10 @@ import * as accounts from '../../migrations/20261127000002_accounts.js';
 import * as webhooks from '../../migrations/20261127000003_webhooks.js';
 import * as credentials from '../../migrations/20261127000004_credentials.js';
 import * as events from '../../migrations/20261127000005_events.js';
+import * as billing from '../../migrations/20261127000006_billing.js';
+import * as stripe from '../../migrations/20261127000007_stripe.js';
+import * as waits from '../../migrations/20261127000008_waits.js';
+import * as mailDeliveries from '../../migrations/20261127000009_mail_deliveries.js';
 import { withConnection } from './pg-connection.js';
 
 /**
@@ -17,6 +21,10 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261127000003_webhooks', module: webhooks },
   { name: '20261127000004_credentials', module: credentials },
   { name: '20261127000005_events', module: events },
+  { name: '20261127000006_billing', module: billing },
+  { name: '20261127000007_stripe', module: stripe },
+  { name: '20261127000008_waits', module: waits },
+  { name: '20261127000009_mail_deliveries', module: mailDeliveries },
 ];
 
 export interface NamedMigration {

@@ -15,13 +15,14 @@ import type {
 import { Batcher, type BatcherStats, type Outcome } from './batcher.js';
 import { isUuid, uuidv7 } from './ids.js';
 import { query } from './pg-connection.js';
+import { PgWaitStore } from './pg-wait-store.js';
 import {
   RUN_COLUMN_NAMES,
   STEP_COLUMN_NAMES,
   columnList,
   runFromRow,
   stepFromRow,
-  toJsonText,
+  payloadRecordText,
   type RunRow,
   type StepRow,
 } from './run-rows.js';
@@ -71,12 +72,14 @@ const STEP_VALUES = `x."runId", x."nodeId", x.status, COALESCE(x.attempts, 0), x
 const CREATE_SQL = `
 WITH new_runs AS (
   INSERT INTO runs (id, workspace_id, workflow_id, version_id, status, trigger_node_id, input, deadline_at,
-    retry_of, created_at, started_at, executor_id)
+    retry_of, created_at, started_at, executor_id, output, error, finished_at, wake_at)
   SELECT r.id, r."workspaceId", r."workflowId", r."versionId", r.status, r."triggerNodeId", r.input,
-    r."deadlineAt", r."retryOf", r."createdAt", r."startedAt", r."executorId"
+    r."deadlineAt", r."retryOf", r."createdAt", r."startedAt", r."executorId", r.output, r.error,
+    r."finishedAt", r."wakeAt"
   FROM json_to_recordset($1::json) AS r(id uuid, "workspaceId" uuid, "workflowId" uuid, "versionId" uuid,
     status text, "triggerNodeId" text, input jsonb, "deadlineAt" timestamptz, "retryOf" uuid,
-    "createdAt" timestamptz, "startedAt" timestamptz, "executorId" text)
+    "createdAt" timestamptz, "startedAt" timestamptz, "executorId" text, output jsonb, error jsonb,
+    "finishedAt" timestamptz, "wakeAt" timestamptz)
   RETURNING 1
 ), copied_steps AS (
   INSERT INTO steps (${STEP_COLUMNS})
@@ -223,6 +226,8 @@ export class PgRunStore implements RunStore {
   private transactions = 0;
   private readonly queuedGraceMs: number;
   private readonly staleAfterMs: number;
+  /** Signal waits and sub-workflow parentage (engine/waits.ts); only waiting runs use it. */
+  readonly waits: PgWaitStore;
 
   constructor(
     private readonly knex: Knex,
@@ -230,6 +235,7 @@ export class PgRunStore implements RunStore {
   ) {
     this.queuedGraceMs = options.queuedGraceMs ?? 5_000;
     this.staleAfterMs = options.staleAfterMs ?? 30_000;
+    this.waits = new PgWaitStore(knex);
     const batch = { maxBatch: options.maxBatch ?? 500 };
     this.creates = new Batcher((items) => this.flushCreates(items), batch);
     this.claims = new Batcher((items) => this.flushClaims(items), batch);
@@ -281,7 +287,7 @@ export class PgRunStore implements RunStore {
 
   createRun(run: NewRun): Promise<RunRecord> {
     try {
-      const now = new Date();
+      const now = run.createdAt ?? new Date();
       const id = run.id ?? uuidv7(now.getTime());
       const held = run.claimFor !== undefined;
       const record: RunRecord = {
@@ -302,12 +308,13 @@ export class PgRunStore implements RunStore {
         executorId: run.claimFor ?? null,
         cancelRequested: false,
         retryOf: run.retryOf ?? null,
+        ...run.state,
       };
       return this.creates.add({
         record,
-        runJson: toJsonText(record),
+        runJson: payloadRecordText(record),
         // Copied steps come from another run: they are re-addressed to this one.
-        stepsJson: (run.steps ?? []).map((step) => toJsonText({ ...step, runId: id })),
+        stepsJson: (run.steps ?? []).map((step) => payloadRecordText(step, { runId: id })),
       });
     } catch (error) {
       return Promise.reject(error);
@@ -329,7 +336,7 @@ export class PgRunStore implements RunStore {
         runId,
         steps: steps.map((step) => ({
           key: `${runId}\u0000${step.nodeId}`,
-          json: toJsonText(step.runId === runId ? step : { ...step, runId }),
+          json: payloadRecordText(step, step.runId === runId ? undefined : { runId }),
         })),
         patch: { ...patch },
       });
@@ -443,7 +450,7 @@ export class PgRunStore implements RunStore {
         text: COMMIT_SQL,
         values: [
           `[${[...steps.values()].join(',')}]`,
-          toJsonText([...patches.values()]),
+          `[${[...patches.values()].map((patch) => payloadRecordText(patch)).join(',')}]`,
           [...patches.keys()],
         ],
       });

@@ -1,4 +1,4 @@
-import type { Json } from '../../engine/json.js';
+import { jsonText, type Json } from '../../engine/json.js';
 import type { RunRecord, RunStatus, StepError, StepRecord, StepStatus } from '../../engine/store.js';
 
 /** How runs and steps look in Postgres (snake_case), and the mapping to the engine's records. */
@@ -21,6 +21,8 @@ export const RUN_COLUMN_NAMES = [
   'executor_id',
   'cancel_requested',
   'retry_of',
+  'parent_run_id',
+  'parent_node_id',
 ] as const;
 
 export const STEP_COLUMN_NAMES = [
@@ -62,6 +64,9 @@ export interface RunRow {
   executor_id: string | null;
   cancel_requested: boolean;
   retry_of: string | null;
+  /** Sub-workflow runs (migrations/20261127000008_waits.ts). */
+  parent_run_id?: string | null;
+  parent_node_id?: string | null;
 }
 
 /** A step row as `pg` parses it, or as `json_agg` renders it (timestamps then are strings). */
@@ -105,6 +110,10 @@ export function runFromRow(row: RunRow): RunRecord {
     executorId: row.executor_id,
     cancelRequested: row.cancel_requested,
     retryOf: row.retry_of,
+    // Only sub-workflow runs carry these: every other record stays as it was.
+    ...(row.parent_run_id
+      ? { parentRunId: row.parent_run_id, parentNodeId: row.parent_node_id ?? null }
+      : {}),
   };
 }
 
@@ -132,6 +141,24 @@ export function stepFromRow(row: StepRow): StepRecord {
  * U+FFFD. (The lookbehind skips an escaped backslash followed by the letters "u0000".)
  */
 export function toJsonText(value: unknown): string {
-  const text = JSON.stringify(value) ?? 'null';
+  return withoutNul(JSON.stringify(value) ?? 'null');
+}
+
+function withoutNul(text: string): string {
   return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : text;
+}
+
+/**
+ * toJsonText of a record whose `input` and `output` are payloads: those come from jsonText's
+ * cache (a step's input is its upstream's output, already serialised when it was measured).
+ */
+export function payloadRecordText(record: { input?: unknown; output?: unknown }, extra?: object): string {
+  const { input, output, ...rest } = record;
+  const head = JSON.stringify(extra ? { ...rest, ...extra } : rest);
+  const parts: string[] = [head.slice(0, -1)];
+  if (input !== undefined) parts.push(`${head.length > 2 ? ',' : ''}"input":${jsonText(input)}`);
+  if (output !== undefined)
+    parts.push(`${head.length > 2 || input !== undefined ? ',' : ''}"output":${jsonText(output)}`);
+  parts.push('}');
+  return withoutNul(parts.join(''));
 }

@@ -3,6 +3,7 @@ import type { Json, JsonObject } from '../../engine/json.js';
 import { evaluateLogic, truthy } from '../../engine/logic.js';
 import type { Runtime, RuntimeLogger } from '../../engine/runtime.js';
 import { eventConfigSchema } from '../../nodes/triggers/event.js';
+import { EVENT_SIGNAL, eventMatches } from '../../nodes/flow/wait-for-event.js';
 import { query } from '../db/pg-connection.js';
 import { ActiveTriggerCache, DEFAULT_TRIGGER_CACHE_MS, type ActiveTrigger } from './active-triggers.js';
 import { eventRunId } from './run-ids.js';
@@ -118,6 +119,11 @@ export class EventService {
     // New, or a repeat of a delivery that stopped before recording its runs (a crash): the
     // derived run ids make starting again start only what is missing.
     const runs = await this.startRuns(workspaceId, event);
+    // `flow.waitForEvent` steps waiting for this event resume (engine/waits.ts).
+    const delivered = eventJson(event);
+    await this.runtime().signal(workspaceId, EVENT_SIGNAL, event.name, delivered, {
+      matches: (match) => eventMatches(match, delivered),
+    });
     await query(this.knex, {
       name: 'revflow_record_event_runs',
       text: 'UPDATE events SET runs = $3::jsonb WHERE workspace_id = $1 AND event_id = $2 AND runs IS NULL',

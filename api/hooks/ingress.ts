@@ -7,6 +7,7 @@ import { finishedRunStatuses } from '../../engine/store.js';
 import { badRequest, conflict, notFound, ProblemError, sendProblem } from '../http/problem.js';
 import type { RunEvent } from '../../engine/execution.js';
 import type { WebhookResponse } from '../../nodes/actions/webhook-respond.js';
+import { WebhookRateLimiter, webhookRateLimitFromEnv } from './rate-limit.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 import { normalisePath, type WebhookEntry, type WebhookRegistry } from './webhook-registry.js';
 
@@ -18,6 +19,8 @@ export interface IngressDeps {
   bodyLimit: string;
   /** How long an Idempotency-Key is remembered. */
   idempotencyWindowMs?: number;
+  /** Requests per second per webhook path; default REVFLOW_WEBHOOK_RATE_LIMIT (api/hooks/rate-limit.ts). */
+  rateLimitPerSecond?: number;
 }
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -56,6 +59,7 @@ function eventOf(req: Request, path: string, raw: Buffer): Json {
 export function webhookIngress(deps: IngressDeps): Router {
   const router = express.Router();
   const windowMs = deps.idempotencyWindowMs ?? 24 * 3_600_000;
+  const limiter = new WebhookRateLimiter(deps.rateLimitPerSecond ?? webhookRateLimitFromEnv());
 
   /** Claim an Idempotency-Key for a new run, or return the run that already has it. */
   const claimKey = async (
@@ -112,6 +116,7 @@ export function webhookIngress(deps: IngressDeps): Router {
           res.set('Allow', entry.method);
           throw new ProblemError(405, 'Method not allowed', `This webhook accepts ${entry.method}`);
         }
+        limiter.guard(res, entry.workspaceId, entry.path);
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         if (entry.secret) {
           const check = verifySignature(req.header(SIGNATURE_HEADER), entry.secret, raw);
@@ -138,15 +143,20 @@ export function webhookIngress(deps: IngressDeps): Router {
           runId = claim.runId;
         }
 
+        // A synchronous webhook's run may be stored by its first commit (one commit for a short
+        // run): respondWhenReady acknowledges nothing before it is stored.
         const startRun = () =>
-          deps.runtime().startRun({
-            id: runId,
-            workspaceId: entry.workspaceId,
-            workflowId: entry.workflowId,
-            versionId: entry.versionId,
-            triggerNodeId: entry.nodeId,
-            input,
-          });
+          deps.runtime().startRun(
+            {
+              id: runId,
+              workspaceId: entry.workspaceId,
+              workflowId: entry.workflowId,
+              versionId: entry.versionId,
+              triggerNodeId: entry.nodeId,
+              input,
+            },
+            { deferCreate: entry.responseMode !== 'immediate' },
+          );
         if (entry.responseMode === 'immediate') {
           const run = await startRun();
           res.status(202).json({ runId: run.id, status: run.status });
@@ -197,6 +207,11 @@ async function respondWhenReady(
     const ended = deps.runtime().waitForRun(runId);
     ended.catch(() => undefined);
     const outcome = await Promise.race([responded, ended, timedOut]);
+    try {
+      await deps.runtime().engine.persist(runId);
+    } catch {
+      throw new ProblemError(503, 'Not accepted', 'The run could not be stored; nothing was done. Retry.');
+    }
     if (isResponse(outcome)) return sendResponse(res, outcome);
     if (outcome === 'timeout') {
       sendProblem(
@@ -229,8 +244,17 @@ async function respondWhenReady(
   }
 }
 
+/**
+ * Written out directly rather than through res.send/res.json: a webhook answer needs no ETag
+ * (hashing every body), and this is the hot path. A text body is HTML unless the workflow said
+ * otherwise, as with res.send.
+ */
 function sendResponse(res: express.Response, response: WebhookResponse): void {
+  const text = typeof response.body === 'string';
+  const body = text ? (response.body as string) : (JSON.stringify(response.body) ?? 'null');
   res.status(response.status).set(response.headers);
-  if (typeof response.body === 'string') res.send(response.body);
-  else res.json(response.body);
+  if (!res.hasHeader('content-type'))
+    res.setHeader('Content-Type', text ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }

@@ -3,7 +3,8 @@ import type { ApiContext } from '../http/context.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
-import { WorkItemStore } from './store.js';
+import { notFound } from '../http/problem.js';
+import { WorkItemStore, workItemStatuses } from './store.js';
 
 const workItemSchema = z
   .object({
@@ -17,14 +18,15 @@ const workItemSchema = z
     dueAt: z.string().optional(),
     requester: z.string().optional(),
     data: z.unknown(),
+    runId: z.uuid().optional().describe('The run that created it'),
     createdAt: z.string(),
   })
   .meta({ id: 'WorkItem' });
 
-/** Lists of the tasks and tickets workflows created (newest first). */
+/** Lists of the tasks and tickets workflows created (newest first), and their status. */
 export function workItemRoutes({ knex }: ApiContext): AnyRoute[] {
   const store = new WorkItemStore(knex);
-  return (['task', 'ticket'] as const).map((kind) =>
+  return (['task', 'ticket'] as const).flatMap((kind) => [
     defineRoute({
       method: 'get',
       path: `/api/v1/workspaces/:workspaceId/${kind}s`,
@@ -46,5 +48,24 @@ export function workItemRoutes({ knex }: ApiContext): AnyRoute[] {
         body: { items: await store.list(kind, workspaceScope(workspace).id, query) },
       }),
     }),
-  );
+    defineRoute({
+      method: 'patch',
+      path: `/api/v1/workspaces/:workspaceId/${kind}s/:${kind}Id`,
+      summary: `Change a ${kind}'s status (${workItemStatuses[kind].join(', ')})`,
+      tags: ['work items'],
+      auth: { workspaceRole: 'member' },
+      params: z.object({ workspaceId: z.uuid(), [`${kind}Id`]: z.uuid() }),
+      body: z.object({ status: z.enum(workItemStatuses[kind]) }),
+      responses: {
+        200: { description: `The ${kind}`, schema: workItemSchema },
+        ...problemResponses(400, 401, 403, 404),
+      },
+      handler: async ({ workspace, params, body }) => {
+        const id = (params as Record<string, string>)[`${kind}Id`]!;
+        const item = await store.setStatus(kind, workspaceScope(workspace).id, id, body.status);
+        if (!item) throw notFound(`The ${kind}`);
+        return { status: 200, body: item };
+      },
+    }),
+  ]);
 }

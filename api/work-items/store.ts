@@ -32,9 +32,16 @@ export function presentWorkItem(kind: 'task' | 'ticket', row: WorkItemRow): Work
     ...(row.due_at ? { dueAt: new Date(row.due_at).toISOString() } : {}),
     ...(row.requester ? { requester: row.requester } : {}),
     data: row.data,
+    ...(row.run_id ? { runId: row.run_id } : {}),
     createdAt: new Date(row.created_at).toISOString(),
   };
 }
+
+/** What a person may set a work item's status to, per kind. */
+export const workItemStatuses = {
+  task: ['open', 'in_progress', 'done'],
+  ticket: ['open', 'pending', 'closed'],
+} as const;
 
 /** Revflow's own tasks and tickets, written by nodes and listed by the API. */
 export class WorkItemStore implements WorkItemsService {
@@ -70,6 +77,20 @@ export class WorkItemStore implements WorkItemsService {
       .where({ workspace_id: workspaceId, source_key: source.key })
       .first()) as WorkItemRow;
     return { item: presentWorkItem(kind, existing), created: false };
+  }
+
+  /** Set the status of one item of the workspace; undefined when it has no such item. */
+  async setStatus(
+    kind: 'task' | 'ticket',
+    workspaceId: string,
+    id: string,
+    status: string,
+  ): Promise<WorkItem | undefined> {
+    const [row] = (await this.knex(tableOf(kind))
+      .where({ workspace_id: workspaceId, id })
+      .update({ status })
+      .returning('*')) as WorkItemRow[];
+    return row && presentWorkItem(kind, row);
   }
 
   async list(

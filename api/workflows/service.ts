@@ -8,6 +8,7 @@ import type {
   WorkflowRepository,
   WorkflowSummary,
 } from '../db/workflow-repository.js';
+import { assertPublishAllowed } from '../billing/gates.js';
 import { conflict, notFound } from '../http/problem.js';
 import type { WebhookRegistry } from '../hooks/webhook-registry.js';
 import { invalidDocument } from './validation.js';
@@ -70,6 +71,8 @@ export class WorkflowService {
     const workflow = await this.get(workspaceId, workflowId);
     const result = validateWorkflow(workflow.draft, this.registry);
     if (!result.ok) throw invalidDocument(result.issues, 'Fix the workflow before publishing');
+    // Feature gates: a node the plan does not include is refused (402), naming the plan that has it.
+    if (result.document) await assertPublishAllowed(this.knex, this.registry, workspaceId, result.document);
     const version = await this.workflows.publish(workflowId, note, {
       workspaceId,
       ...(userId ? { createdBy: userId } : {}),

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import { ProblemError } from '../http/problem.js';
+import { BillingAccounts, seatLimit } from '../billing/accounts.js';
 import { countMembers } from './repository.js';
-import { planTitle, seatLimit } from './seats.js';
+import { planTitle } from './seats.js';
 
 export interface SeatUsage {
   plan: string;
@@ -22,13 +23,16 @@ export async function seatUsage(
     .whereNull('revoked_at')
     .andWhere('expires_at', '>', knex.fn.now());
   if (options.excludeInvitationId) pending.whereNot({ id: options.excludeInvitationId });
+  // Seats come from the billing account: the subscribed plan's included seats, or the seats
+  // bought where the plan sells extra ones (a trial does not add seats).
+  const account = await new BillingAccounts(knex).get(workspace.id, knex);
   const [members, pendingRow] = await Promise.all([
     countMembers(knex, workspace.id),
     pending.count<{ count: string }>('* as count').first(),
   ]);
   return {
-    plan: workspace.plan,
-    limit: seatLimit(workspace.plan),
+    plan: account.planId,
+    limit: seatLimit(account),
     members,
     pendingInvitations: Number(pendingRow?.count ?? 0),
   };

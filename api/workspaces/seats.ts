@@ -1,22 +1,22 @@
 /**
- * Seats per plan: members plus pending invitations may not exceed them. Plans arrive with
- * billing (a later issue), which replaces this module; nothing else knows these numbers.
+ * Seats per plan now come from the plan catalogue (api/billing/plans.ts); this module only
+ * keeps the names older code imports.
  */
-export const seatsByPlan: Readonly<Record<string, number>> = {
-  free: 3,
-  starter: 5,
-  professional: 20,
-  enterprise: 100,
-};
+import { DEFAULT_PLAN, getPlan, isPlanId, plans } from '../billing/plans.js';
 
-export const DEFAULT_PLAN = 'free';
+export { DEFAULT_PLAN };
 
-/** The seats of a plan; an unknown plan gets the Free plan's. */
+/** Included seats by plan id. */
+export const seatsByPlan: Readonly<Record<string, number>> = Object.fromEntries(
+  plans.map((plan) => [plan.id, plan.includedSeats]),
+);
+
+/** The included seats of a plan; an unknown plan gets the Free plan's. */
 export function seatLimit(plan: string): number {
-  return seatsByPlan[plan] ?? seatsByPlan[DEFAULT_PLAN] ?? 3;
+  return getPlan(isPlanId(plan) ? plan : DEFAULT_PLAN).includedSeats;
 }
 
 /** "Free", "Professional": for messages. */
 export function planTitle(plan: string): string {
-  return plan.charAt(0).toUpperCase() + plan.slice(1);
+  return isPlanId(plan) ? getPlan(plan).title : plan.charAt(0).toUpperCase() + plan.slice(1);
 }

@@ -29,8 +29,8 @@ export const emailSendNode = defineNode({
   description: 'Sends an email over SMTP (text and/or HTML).',
   docs:
     "SMTP settings come from an SMTP credential, or from the deployment's SMTP_URL. The Message-ID is " +
-    'derived from the run and node, so if the step is re-run after a crash the receiving side sees the same ' +
-    'message again and can drop it. Mark commercial email as such: it then carries List-Unsubscribe and ' +
+    'derived from the run and node, and Revflow records a message as sent just before the server takes it: ' +
+    'a step re-run after a crash does not send it again. Mark commercial email as such: it then carries List-Unsubscribe and ' +
     'one-click unsubscribe headers (RFC 8058) pointing at `unsubscribeUrl` or the deployment default.',
   icon: 'mail',
   sideEffects: true,

@@ -10,6 +10,8 @@ export interface WorkerProcess {
   /** The worker's recent log lines (pino JSON), for failure messages. */
   logs: string[];
   exited: Promise<number | null>;
+  /** False once the process has exited (or was killed). */
+  isAlive(): boolean;
   kill(signal: NodeJS.Signals): void;
   /** SIGTERM (graceful), then SIGKILL if it has not exited after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
@@ -78,6 +80,7 @@ export function startWorker(options: WorkerEnv): Promise<WorkerProcess> {
           executorId: entry.executorId,
           logs,
           exited,
+          isAlive: () => child.exitCode === null && child.signalCode === null,
           kill: (signal) => child.kill(signal),
           stop,
         });

@@ -5,14 +5,17 @@ import { EditorPage } from '../editor/EditorPage.js';
 import { WorkflowsPage } from '../pages/WorkflowsPage.js';
 import { RunPage } from '../run/RunPage.js';
 import { RunsPage } from '../run/RunsPage.js';
+import { BillingPage } from '../billing/BillingPage.js';
 import { TeamPage } from '../team/TeamPage.js';
+import { WorkItemsPage } from '../work-items/WorkItemsPage.js';
+import { ApprovalsPage } from '../approvals/ApprovalsPage.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
 import { Link, match, navigate } from './router.js';
 import { useSession } from './session.js';
 import { useToast } from './toasts.js';
 import type { useTheme } from './theme.js';
 
-const PLACEHOLDERS = ['Billing', 'Salesboard', 'Knowledge', 'Releases', 'Safety'];
+const PLACEHOLDERS = ['Salesboard', 'Knowledge', 'Releases', 'Safety'];
 
 /** The logged-in frame: sidebar (workspace, navigation, account) and the current page. */
 export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof useTheme> }) {
@@ -48,6 +51,24 @@ export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof 
             icon="◇"
           />
           <NavLink to={`/w/${workspaceId}/runs`} active={section === 'runs'} label="Runs" icon="▶" />
+          <NavLink
+            to={`/w/${workspaceId}/tasks`}
+            active={section === 'tasks' || section === 'tickets'}
+            label="Tasks & tickets"
+            icon="☑"
+          />
+          <NavLink
+            to={`/w/${workspaceId}/approvals`}
+            active={section === 'approvals'}
+            label="Approvals"
+            icon="✓"
+          />
+          <NavLink
+            to={`/w/${workspaceId}/billing`}
+            active={section === 'billing'}
+            label="Billing & Usage"
+            icon="$"
+          />
           <NavLink
             to={`/w/${workspaceId}/team`}
             active={section === 'team'}
@@ -173,5 +194,9 @@ function Page({ path, workspace }: { path: string; workspace: WorkspaceSummary }
   if (run) return <RunPage key={run.runId} workspace={workspace} runId={run.runId ?? ''} />;
   if (path.startsWith(`${base}/runs`)) return <RunsPage workspace={workspace} />;
   if (path.startsWith(`${base}/team`)) return <TeamPage key={workspace.id} workspace={workspace} />;
+  if (path.startsWith(`${base}/billing`)) return <BillingPage key={workspace.id} workspace={workspace} />;
+  if (path.startsWith(`${base}/approvals`)) return <ApprovalsPage key={workspace.id} workspace={workspace} />;
+  if (path.startsWith(`${base}/tasks`)) return <WorkItemsPage workspace={workspace} kind="task" />;
+  if (path.startsWith(`${base}/tickets`)) return <WorkItemsPage workspace={workspace} kind="ticket" />;
   return <WorkflowsPage key={workspace.id} workspace={workspace} />;
 }

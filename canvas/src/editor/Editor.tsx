@@ -4,7 +4,6 @@ import {
   MiniMap,
   ReactFlow,
   applyEdgeChanges,
-  applyNodeChanges,
   useReactFlow,
   type Connection,
   type Edge,
@@ -28,11 +27,14 @@ import type {
 import { Link, navigate } from '../app/router.js';
 import { useToast } from '../app/toasts.js';
 import { Badge } from '../ui/bits.js';
+import { CredentialScope } from '../credentials/api.js';
 import { CanvasContext, type CanvasInfo } from './canvasContext.js';
 import { PublishModal, RunModal, VersionsModal } from './dialogs.js';
 import {
+  applyCanvasNodeChanges,
   autoLayout,
   defaultConfig,
+  keepMeasurements,
   edgeId,
   newNodeId,
   portsOf,
@@ -49,6 +51,7 @@ import { nodeTypes } from './RevflowNode.js';
 import { ExpressionContext, expressionSuggestions } from './expressions.js';
 import { useAutosave } from './useAutosave.js';
 import { useHistory } from './useHistory.js';
+import { useLastRunSample } from './useLastRun.js';
 import { useDynamicPorts } from './useDynamicPorts.js';
 
 interface Props {
@@ -58,6 +61,7 @@ interface Props {
 }
 
 const EMPTY_STEPS = new Map<string, Step>();
+const NO_ISSUES: ValidationIssue[] = [];
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
 const FIT_VIEW = { maxZoom: 1.1, padding: 0.3 };
@@ -86,6 +90,19 @@ export function Editor({ workspace, workflow, types }: Props) {
     setDocVersion((v) => v + 1);
   }, []);
   const [issues, setIssues] = useState<ValidationIssue[]>(workflow.validation.issues);
+  // A big graph's minimap (a shape per node) is drawn once the canvas itself is up and idle.
+  const [minimap, setMinimap] = useState(() => workflow.draft.nodes.length <= LARGE);
+  useEffect(() => {
+    if (minimap) return;
+    const show = (): void => setMinimap(true);
+    if (typeof requestIdleCallback === 'function') {
+      const handle = requestIdleCallback(show, { timeout: 1500 });
+      return () => cancelIdleCallback(handle);
+    }
+    const timer = setTimeout(show, 200);
+    return () => clearTimeout(timer);
+  }, [minimap]);
+  const sample = useLastRunSample(workspace.id, workflow.id);
   const [summary, setSummary] = useState<WorkflowSummary>(workflow);
   const [dialog, setDialog] = useState<'publish' | 'run' | 'versions' | null>(null);
   const [draftAhead, setDraftAhead] = useState(workflow.publishedVersionId === null);
@@ -93,7 +110,10 @@ export function Editor({ workspace, workflow, types }: Props) {
 
   const history = useHistory<Graph>(
     useCallback(() => graphRef.current, []),
-    useCallback((state: Graph) => edit(state), [edit]),
+    useCallback(
+      (state: Graph) => edit({ ...state, nodes: keepMeasurements(state.nodes, graphRef.current.nodes) }),
+      [edit],
+    ),
   );
   const document = useCallback(() => toDocument(graphRef.current), []);
   const autosave = useAutosave({
@@ -128,6 +148,10 @@ export function Editor({ workspace, workflow, types }: Props) {
     [issuesByNode],
   );
   const onNodeDragStart = useCallback(() => history.checkpoint(), [history]);
+  const credentialScope = useMemo(
+    () => ({ workspaceId: workspace.id, role: workspace.role }),
+    [workspace.id, workspace.role],
+  );
   const info = useMemo<CanvasInfo>(
     () => ({ types, issues: issuesByNode, steps: EMPTY_STEPS }),
     [types, issuesByNode],
@@ -138,7 +162,7 @@ export function Editor({ workspace, workflow, types }: Props) {
     (changes: NodeChange<FlowNode>[]) => {
       if (readOnly && changes.some((c) => c.type !== 'select' && c.type !== 'dimensions')) return;
       if (changes.some((c) => c.type === 'remove')) history.checkpoint('delete');
-      const update = (g: Graph): Graph => ({ ...g, nodes: applyNodeChanges(changes, g.nodes) });
+      const update = (g: Graph): Graph => ({ ...g, nodes: applyCanvasNodeChanges(changes, g.nodes) });
       if (changes.some((c) => c.type !== 'select' && c.type !== 'dimensions')) edit(update);
       else setGraph(update);
     },
@@ -237,6 +261,8 @@ export function Editor({ workspace, workflow, types }: Props) {
     },
     [types, readOnly, history, flow, edit],
   );
+
+  const addPaletteNode = useCallback((type: string) => addNode(type), [addNode]);
 
   const updateSpec = useCallback(
     (id: string, spec: NodeData['spec']) => {
@@ -392,7 +418,8 @@ export function Editor({ workspace, workflow, types }: Props) {
   };
   const restore = (version: Version): void => {
     history.checkpoint();
-    edit(toGraph(version.document, types));
+    const next = toGraph(version.document, types);
+    edit({ ...next, nodes: keepMeasurements(next.nodes, graphRef.current.nodes) });
     setDialog(null);
     toast.show('info', `Version ${version.number} loaded into the draft`);
     requestAnimationFrame(() => void flow.fitView({ duration: 200, maxZoom: 1.2 }));
@@ -403,6 +430,18 @@ export function Editor({ workspace, workflow, types }: Props) {
   const large = graph.nodes.length > LARGE;
   const selected = graph.nodes.filter((n) => n.selected);
   const single = selected.length === 1 ? selected[0] : undefined;
+  const singleId = single?.id;
+  // Stable while a node is dragged (positions change, the panel's inputs do not).
+  const suggestions = useMemo(
+    () => (singleId ? expressionSuggestions(singleId, graph.edges, sample) : []),
+    [singleId, graph.edges, sample],
+  );
+  const onSingleChange = useCallback(
+    (spec: NodeData['spec']) => {
+      if (singleId) updateSpec(singleId, spec);
+    },
+    [singleId, updateSpec],
+  );
   const manual = graph.nodes.find((n) => n.data.spec.type === 'trigger.manual');
 
   return (
@@ -495,7 +534,7 @@ export function Editor({ workspace, workflow, types }: Props) {
           )}
         </header>
         <div className="editor__body">
-          {!readOnly && <Palette types={types} onAdd={(type) => addNode(type)} />}
+          {!readOnly && <Palette types={types} onAdd={addPaletteNode} />}
           <div
             className={`canvas${large ? ' canvas--large' : ''}`}
             ref={wrapper}
@@ -524,7 +563,7 @@ export function Editor({ workspace, workflow, types }: Props) {
               onlyRenderVisibleElements={large}
             >
               <Background gap={20} />
-              <MiniMap pannable zoomable nodeColor={minimapColor} />
+              {minimap && <MiniMap pannable zoomable nodeColor={minimapColor} />}
               <Controls />
             </ReactFlow>
             {graph.nodes.length === 0 && (
@@ -534,16 +573,18 @@ export function Editor({ workspace, workflow, types }: Props) {
             )}
           </div>
           {single ? (
-            <ExpressionContext.Provider value={expressionSuggestions(single.id, graph.edges)}>
-              <NodePanel
-                key={single.id}
-                id={single.id}
-                spec={single.data.spec}
-                type={types.get(single.data.spec.type)}
-                issues={issuesByNode.get(single.id) ?? []}
-                onChange={(spec) => updateSpec(single.id, spec)}
-                onDelete={deleteSelection}
-              />
+            <ExpressionContext.Provider value={suggestions}>
+              <CredentialScope.Provider value={credentialScope}>
+                <NodePanel
+                  key={single.id}
+                  id={single.id}
+                  spec={single.data.spec}
+                  type={types.get(single.data.spec.type)}
+                  issues={issuesByNode.get(single.id) ?? NO_ISSUES}
+                  onChange={onSingleChange}
+                  onDelete={deleteSelection}
+                />
+              </CredentialScope.Provider>
             </ExpressionContext.Provider>
           ) : (
             <WorkflowPanel
@@ -572,7 +613,7 @@ export function Editor({ workspace, workflow, types }: Props) {
           <VersionsModal
             workspaceId={workspace.id}
             workflowId={workflow.id}
-            current={{ nodes: graph.nodes.length, edges: graph.edges.length }}
+            current={toDocument(graph)}
             onClose={() => setDialog(null)}
             onRestore={restore}
           />

@@ -6,11 +6,31 @@ import { useLoad } from '../ui/useLoad.js';
 import { Editor } from './Editor.js';
 import { loadNodeTypes } from './useNodeTypes.js';
 
+/**
+ * A page load straight onto an editor URL starts fetching the workflow and the node types at
+ * once, in parallel with the session check, instead of after it (one round trip less).
+ */
+let prefetched: { path: string; workflow: Promise<Workflow> } | undefined;
+const opened = /^\/w\/[^/]+\/workflows\/[^/]+$/.exec(location.pathname);
+if (opened) {
+  const path = `/api/v1/workspaces${opened[0].slice(2)}`;
+  prefetched = { path, workflow: api.get<Workflow>(path) };
+  prefetched.workflow.catch(() => {
+    prefetched = undefined; // signed out, gone, ...: the page asks again and shows why
+  });
+  loadNodeTypes().catch(() => undefined);
+}
+function loadWorkflow(path: string): Promise<Workflow> {
+  const early = prefetched?.path === path ? prefetched.workflow : undefined;
+  prefetched = undefined;
+  return early ?? api.get<Workflow>(path);
+}
+
 /** Loads a workflow and the node types, then hands them to the editor. */
 export function EditorPage({ workspace, workflowId }: { workspace: WorkspaceSummary; workflowId: string }) {
   const loaded = useLoad(async (): Promise<{ workflow: Workflow; types: Map<string, NodeType> }> => {
     const [workflow, types] = await Promise.all([
-      api.get<Workflow>(`${ws(workspace.id)}/workflows/${workflowId}`),
+      loadWorkflow(`${ws(workspace.id)}/workflows/${workflowId}`),
       loadNodeTypes(),
     ]);
     return { workflow, types };

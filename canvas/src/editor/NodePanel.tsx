@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type {
   JsonObject,
   NodeType,
@@ -14,7 +14,9 @@ import { shortMessage } from './RevflowNode.js';
 type Spec = NodeData['spec'];
 
 /** Side panel for one node: its config form (from the JSON Schema) and its run settings. */
-export function NodePanel(props: {
+export const NodePanel = memo(NodePanelView);
+
+function NodePanelView(props: {
   id: string;
   spec: Spec;
   type: NodeType | undefined;

@@ -1,11 +1,14 @@
-import { useMemo, useState, type DragEvent } from 'react';
+import { memo, useMemo, useState, type DragEvent } from 'react';
 import type { NodeType } from '../api/types.js';
 import { FAMILY_ORDER, FAMILY_TITLE } from './model.js';
 
 export const DRAG_TYPE = 'application/x-revflow-node';
 
 /** Node types grouped by family, with search: click to add, or drag onto the canvas. */
-export function Palette({ types, onAdd }: { types: Map<string, NodeType>; onAdd: (type: string) => void }) {
+/** Memoised: the editor re-renders on every drag frame, the palette has no reason to. */
+export const Palette = memo(PaletteView);
+
+function PaletteView({ types, onAdd }: { types: Map<string, NodeType>; onAdd: (type: string) => void }) {
   const [query, setQuery] = useState('');
   const groups = useMemo(() => {
     const q = query.trim().toLowerCase();

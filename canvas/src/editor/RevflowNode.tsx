@@ -2,7 +2,7 @@ import { Handle, Position, type NodeProps } from '@xyflow/react';
 import { memo } from 'react';
 import { duration } from '../ui/bits.js';
 import { useCanvasInfo } from './canvasContext.js';
-import type { FlowNode } from './model.js';
+import { inputTop, outputTop, type FlowNode } from './model.js';
 
 const ICONS: Record<string, string> = {
   play: '▶',
@@ -10,13 +10,9 @@ const ICONS: Record<string, string> = {
   split: 'SW',
   code: '{ }',
   pencil: 'SET',
-  clock: '⏱',
+  clock: '◷',
   merge: 'M',
 };
-
-/** Port rows start below the 44 px head; each is 18 px tall (see .rf-node__ports). */
-const HEAD = 44;
-const ROW = 18;
 
 /** The problem without the "Node "x": " prefix the card already shows. */
 export const shortMessage = (message: string): string => message.replace(/^Node "[^"]+":\s*/, '');
@@ -45,7 +41,7 @@ function RevflowNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           id={port}
           type="target"
           position={Position.Left}
-          style={{ top: data.inputs.length > 1 ? HEAD + ROW * index + ROW / 2 : HEAD / 2 }}
+          style={{ top: inputTop(index, data.inputs.length) }}
           data-testid={`handle-in-${id}-${port}`}
         />
       ))}
@@ -94,11 +90,7 @@ function RevflowNodeView({ id, data, selected }: NodeProps<FlowNode>) {
           type="source"
           position={Position.Right}
           className={port === 'error' ? 'handle--error' : undefined}
-          style={
-            outputs.length > 1
-              ? { top: HEAD + (step ? 22 : 0) + ROW * index + ROW / 2 + 2 }
-              : { top: HEAD / 2 }
-          }
+          style={{ top: outputTop(index, outputs.length, Boolean(step)) }}
           data-testid={`handle-out-${id}-${port}`}
           title={port}
         />

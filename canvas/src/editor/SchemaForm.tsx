@@ -1,5 +1,6 @@
 import { useState, type ReactNode } from 'react';
 import type { JsonObject, JsonSchema, JsonValue } from '../api/types.js';
+import { CredentialField } from '../credentials/CredentialField.js';
 import { CodeField } from './CodeField.js';
 import { ConditionField } from './ConditionField.js';
 import { useExpressionSuggestions } from './expressions.js';
@@ -46,7 +47,7 @@ export function SchemaForm({ schema, value, onChange, errors, testPrefix }: Form
             data-testid={`field-${testPrefix}${key}`}
           >
             <span className="field__label">
-              {field.title ?? label(key)}
+              {field.title ?? (field.format === 'credential' ? 'Credential' : label(key))}
               {required.has(key) && field.default === undefined && <em className="required">*</em>}
             </span>
             <Field
@@ -85,6 +86,15 @@ function Field({ schema, value, onChange, testId, errors, path }: FieldProps) {
       return <CodeField value={typeof value === 'string' ? value : ''} onChange={onChange} testId={testId} />;
     case 'logic':
       return <ConditionField value={value} onChange={onChange} testId={testId} />;
+    case 'credential':
+      return (
+        <CredentialField
+          value={typeof value === 'string' ? value : undefined}
+          types={(schema as JsonSchema & { credentialTypes?: unknown }).credentialTypes}
+          onChange={onChange}
+          testId={testId}
+        />
+      );
     case 'enum':
       return (
         <select

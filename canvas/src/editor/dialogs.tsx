@@ -1,9 +1,10 @@
 import { useState } from 'react';
 import { api, messageOf, ws } from '../api/client.js';
-import type { JsonValue, List, Version, VersionSummary } from '../api/types.js';
+import type { JsonValue, List, Version, VersionSummary, WorkflowDocument } from '../api/types.js';
 import { timeAgo } from '../ui/bits.js';
 import { Modal } from '../ui/Modal.js';
 import { useLoad } from '../ui/useLoad.js';
+import { diffDocuments, isEmptyDiff, showValue, type DocumentDiff } from './diff.js';
 import { JsonField } from './JsonField.js';
 
 export function PublishModal(props: { onClose: () => void; onPublish: (note: string) => Promise<void> }) {
@@ -97,11 +98,11 @@ export function RunModal(props: {
   );
 }
 
-/** Published versions, newest first; one can be loaded into the draft (a rollback). */
+/** Published versions, newest first: each can be compared with the draft and loaded into it (a rollback). */
 export function VersionsModal(props: {
   workspaceId: string;
   workflowId: string;
-  current: { nodes: number; edges: number };
+  current: WorkflowDocument;
   onClose: () => void;
   onRestore: (version: Version) => void;
 }) {
@@ -110,10 +111,24 @@ export function VersionsModal(props: {
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [details, setDetails] = useState<Record<string, Version>>({});
+  const [open, setOpen] = useState<string | null>(null);
+  const [confirming, setConfirming] = useState<string | null>(null);
   const load = async (id: string): Promise<Version> => {
     const version = details[id] ?? (await api.get<Version>(`${base}/${id}`));
     setDetails((all) => ({ ...all, [id]: version }));
     return version;
+  };
+  const compare = async (id: string): Promise<void> => {
+    if (open === id) {
+      setOpen(null);
+      return;
+    }
+    try {
+      await load(id);
+      setOpen(id);
+    } catch (failure) {
+      setError(messageOf(failure));
+    }
   };
   const restore = async (id: string): Promise<void> => {
     setBusy(id);
@@ -138,32 +153,42 @@ export function VersionsModal(props: {
             const doc = details[version.id]?.document;
             return (
               <li key={version.id} data-testid="version-row">
-                <div>
-                  <strong>v{version.number}</strong>{' '}
-                  <small className="muted">{timeAgo(version.createdAt)}</small>
-                  <div>{version.note || <span className="muted">No note</span>}</div>
-                  {doc && (
-                    <small className="muted">
-                      {doc.nodes.length} nodes ({signed(doc.nodes.length - props.current.nodes)} vs draft),{' '}
-                      {doc.edges.length} edges ({signed(doc.edges.length - props.current.edges)})
-                    </small>
-                  )}
-                </div>
-                <div className="row-actions">
-                  {!doc && (
-                    <button className="btn btn--small btn--ghost" onClick={() => void load(version.id)}>
-                      Compare
+                <div className="versions__row">
+                  <div>
+                    <strong>v{version.number}</strong>{' '}
+                    <small className="muted">{timeAgo(version.createdAt)}</small>
+                    <div>{version.note || <span className="muted">No note</span>}</div>
+                  </div>
+                  <div className="row-actions">
+                    <button
+                      className="btn btn--small btn--ghost"
+                      onClick={() => void compare(version.id)}
+                      data-testid="version-compare"
+                    >
+                      {open === version.id ? 'Hide changes' : 'Compare with draft'}
                     </button>
-                  )}
-                  <button
-                    className="btn btn--small"
-                    disabled={busy !== null}
-                    onClick={() => void restore(version.id)}
-                    data-testid="version-restore"
-                  >
-                    Load into draft
-                  </button>
+                    {confirming === version.id ? (
+                      <button
+                        className="btn btn--small btn--primary"
+                        disabled={busy !== null}
+                        onClick={() => void restore(version.id)}
+                        data-testid="version-restore-confirm"
+                      >
+                        Replace the draft with v{version.number}
+                      </button>
+                    ) : (
+                      <button
+                        className="btn btn--small"
+                        disabled={busy !== null}
+                        onClick={() => setConfirming(version.id)}
+                        data-testid="version-restore"
+                      >
+                        Roll back to this
+                      </button>
+                    )}
+                  </div>
                 </div>
+                {open === version.id && doc && <DiffView diff={diffDocuments(doc, props.current)} />}
               </li>
             );
           })}
@@ -173,4 +198,63 @@ export function VersionsModal(props: {
   );
 }
 
-const signed = (n: number): string => (n > 0 ? `+${n}` : String(n));
+/** What the draft changes relative to a version, node by node and field by field. */
+export function DiffView({ diff }: { diff: DocumentDiff }) {
+  if (isEmptyDiff(diff))
+    return (
+      <p className="diff diff--same muted" data-testid="version-diff">
+        The draft is the same as this version.
+      </p>
+    );
+  return (
+    <div className="diff" data-testid="version-diff">
+      <p className="muted diff__legend">From this version to the draft:</p>
+      <ul>
+        {diff.addedNodes.map((id) => (
+          <li key={`+${id}`} className="diff__added" data-testid="diff-added">
+            + node <code>{id}</code> added
+          </li>
+        ))}
+        {diff.removedNodes.map((id) => (
+          <li key={`-${id}`} className="diff__removed" data-testid="diff-removed">
+            − node <code>{id}</code> removed
+          </li>
+        ))}
+        {diff.changedNodes.map(({ id, fields }) => (
+          <li key={`~${id}`} className="diff__changed" data-testid="diff-changed">
+            ~ node <code>{id}</code> changed
+            <ul>
+              {fields.map((field) => (
+                <li key={field.path} data-testid={`diff-field-${id}-${field.path}`}>
+                  <code>{field.path}</code>: <del>{showValue(field.before)}</del> →{' '}
+                  <ins>{showValue(field.after)}</ins>
+                </li>
+              ))}
+            </ul>
+          </li>
+        ))}
+        {diff.movedNodes.length > 0 && (
+          <li className="muted">
+            {diff.movedNodes.length} node{diff.movedNodes.length === 1 ? '' : 's'} moved on the canvas
+          </li>
+        )}
+        {diff.addedEdges.map((edge) => (
+          <li key={`+${edge}`} className="diff__added">
+            + connection {edge}
+          </li>
+        ))}
+        {diff.removedEdges.map((edge) => (
+          <li key={`-${edge}`} className="diff__removed">
+            − connection {edge}
+          </li>
+        ))}
+        {diff.workflow.map((field) => (
+          <li key={`w:${field.path}`} className="diff__changed">
+            ~ workflow <code>{field.path}</code>: <del>{showValue(field.before)}</del> →{' '}
+            <ins>{showValue(field.after)}</ins>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}

@@ -1,4 +1,11 @@
-import type { Edge, Node } from '@xyflow/react';
+import {
+  applyNodeChanges,
+  Position,
+  type Edge,
+  type Node,
+  type NodeChange,
+  type NodeHandle,
+} from '@xyflow/react';
 import type {
   EdgeSpec,
   JsonObject,
@@ -44,14 +51,101 @@ export function portsOf(
   return { inputs: type?.inputs ?? ['in'], outputs };
 }
 
+/** Geometry of a drawn node (see .rf-node in styles.css and RevflowNode). */
+export const NODE_HEAD = 44;
+export const NODE_PORT_ROW = 18;
+const NODE_WIDTH = 190;
+const BORDER_TOP = 3;
+const BORDER_SIDE = 1.5;
+const HANDLE = 10;
+
+/** Centre of an input port's handle, from the top of the node's padding box. */
+export const inputTop = (index: number, count: number): number =>
+  count > 1 ? NODE_HEAD + NODE_PORT_ROW * index + NODE_PORT_ROW / 2 : NODE_HEAD / 2;
+/** Centre of an output port's handle (below the status row when a run step is shown). */
+export const outputTop = (index: number, count: number, status = false): number =>
+  count > 1 ? NODE_HEAD + (status ? 22 : 0) + NODE_PORT_ROW * index + NODE_PORT_ROW / 2 + 2 : NODE_HEAD / 2;
+
+/**
+ * Where a node's handles will be and how big it will be, before the browser has measured it.
+ * React Flow draws every unmeasured node once, visible or not (to measure it); with these
+ * estimates a big graph draws only what is on screen. The estimates are dropped as soon as the
+ * node is measured (see applyCanvasNodeChanges).
+ */
+export function estimatedGeometry(
+  inputs: string[],
+  outputs: string[],
+): Pick<FlowNode, 'handles' | 'initialWidth' | 'initialHeight'> {
+  const handles: NodeHandle[] = [
+    ...inputs.map((id, index) => ({
+      id,
+      type: 'target' as const,
+      position: Position.Left,
+      x: BORDER_SIDE - HANDLE / 2,
+      y: BORDER_TOP + inputTop(index, inputs.length) - HANDLE / 2,
+      width: HANDLE,
+      height: HANDLE,
+    })),
+    ...outputs.map((id, index) => ({
+      id,
+      type: 'source' as const,
+      position: Position.Right,
+      x: NODE_WIDTH - BORDER_SIDE - HANDLE / 2,
+      y: BORDER_TOP + outputTop(index, outputs.length) - HANDLE / 2,
+      width: HANDLE,
+      height: HANDLE,
+    })),
+  ];
+  const ports = outputs.length > 1 ? 8 + NODE_PORT_ROW * outputs.length : 0;
+  return {
+    handles,
+    initialWidth: NODE_WIDTH,
+    initialHeight: BORDER_TOP + NODE_HEAD + ports + BORDER_SIDE,
+  };
+}
+
+/**
+ * applyNodeChanges, and a measured node forgets its estimated geometry: React Flow would
+ * otherwise take the estimated handles again whenever the node object changes.
+ */
+export function applyCanvasNodeChanges(changes: NodeChange<FlowNode>[], nodes: FlowNode[]): FlowNode[] {
+  const next = applyNodeChanges(changes, nodes);
+  const measured = new Set<string>();
+  for (const change of changes) if (change.type === 'dimensions') measured.add(change.id);
+  if (measured.size === 0) return next;
+  return next.map((node) => {
+    if (!measured.has(node.id) || !node.handles) return node;
+    const { handles: _handles, initialWidth: _width, initialHeight: _height, ...rest } = node;
+    return rest;
+  });
+}
+
+/**
+ * Nodes that replace others with the same id (undo, redo, a version loaded into the draft) keep
+ * what the browser measured of them: with estimates instead, React Flow would not measure a
+ * node that is already drawn again, and its edges would stay attached where it guessed.
+ */
+export function keepMeasurements(next: FlowNode[], current: FlowNode[]): FlowNode[] {
+  const measured = new Map<string, NonNullable<FlowNode['measured']>>();
+  for (const node of current) if (node.measured && !node.handles) measured.set(node.id, node.measured);
+  return next.map((node) => {
+    const known = measured.get(node.id);
+    if (!known || !node.handles) return node;
+    const { handles: _handles, initialWidth: _width, initialHeight: _height, ...rest } = node;
+    return { ...rest, measured: known };
+  });
+}
+
 export function toGraph(document: WorkflowDocument, types: Map<string, NodeType>): Graph {
   const nodes: FlowNode[] = document.nodes.map((node, index) => {
     const { id, position, ...spec } = node;
+    const ports = portsOf(spec, types.get(node.type));
     return {
       id,
       type: 'revflow',
       position: position ?? { x: index * 260, y: 0 },
-      data: { spec: { ...spec, config: spec.config ?? {} }, ...portsOf(spec, types.get(node.type)) },
+      data: { spec: { ...spec, config: spec.config ?? {} }, ...ports },
+      ...estimatedGeometry(ports.inputs, ports.outputs),
     };
   });
   const edges: Edge[] = document.edges.map((edge) => ({
@@ -170,6 +264,7 @@ export function fieldKind(
 ):
   | 'code'
   | 'logic'
+  | 'credential'
   | 'enum'
   | 'string'
   | 'number'
@@ -181,6 +276,7 @@ export function fieldKind(
   | 'json' {
   if (schema.format === 'javascript') return 'code';
   if (schema.format === 'json-logic') return 'logic';
+  if (schema.format === 'credential') return 'credential';
   if (schema.enum) return 'enum';
   const type = schemaType(schema);
   if (type === 'string') return 'string';

@@ -1,4 +1,4 @@
-import { useCallback, useRef } from 'react';
+import { useCallback, useMemo, useRef } from 'react';
 
 const LIMIT = 100;
 const COALESCE_MS = 800;
@@ -40,11 +40,15 @@ export function useHistory<T>(current: () => T, restore: (state: T) => void) {
     last.current = null;
     restore(next);
   }, [current, restore]);
-  return {
-    checkpoint,
-    undo,
-    redo,
-    canUndo: () => past.current.length > 0,
-    canRedo: () => future.current.length > 0,
-  };
+  // One object for as long as the callbacks live: editor callbacks that use it stay stable.
+  return useMemo(
+    () => ({
+      checkpoint,
+      undo,
+      redo,
+      canUndo: () => past.current.length > 0,
+      canRedo: () => future.current.length > 0,
+    }),
+    [checkpoint, undo, redo],
+  );
 }

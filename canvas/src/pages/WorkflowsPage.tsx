@@ -183,7 +183,11 @@ export function WorkflowsPage({ workspace }: { workspace: WorkspaceSummary }) {
                       Duplicate
                     </button>
                   )}
-                  <button className="btn btn--ghost btn--small" onClick={() => void exportJson(workflow)}>
+                  <button
+                    className="btn btn--ghost btn--small"
+                    onClick={() => void exportJson(workflow)}
+                    data-testid="export-workflow"
+                  >
                     Export
                   </button>
                   {canEdit && (

@@ -1,3 +1,4 @@
+import { billingTemplates } from '../../templates/billing.js';
 import type { WorkflowDocument } from '../api/types.js';
 
 export interface Template {
@@ -125,4 +126,6 @@ export const TEMPLATES: Template[] = [
       settings: {},
     },
   },
+  // The trial → expansion → upsell path (issue 6), also offered on the Billing & Usage page.
+  ...billingTemplates,
 ];

@@ -1,12 +1,4 @@
-import {
-  Background,
-  Controls,
-  MiniMap,
-  ReactFlow,
-  ReactFlowProvider,
-  applyNodeChanges,
-  type Edge,
-} from '@xyflow/react';
+import { Background, Controls, MiniMap, ReactFlow, ReactFlowProvider, type Edge } from '@xyflow/react';
 import { useEffect, useMemo, useState } from 'react';
 import { api, ws } from '../api/client.js';
 import type { NodeType, Run, Step, Version, WorkspaceSummary } from '../api/types.js';
@@ -15,7 +7,7 @@ import { useToast } from '../app/toasts.js';
 import { Badge, duration, pretty, Skeleton, timeAgo } from '../ui/bits.js';
 import { useLoad } from '../ui/useLoad.js';
 import { CanvasContext, type CanvasInfo } from '../editor/canvasContext.js';
-import { toGraph, type FlowNode } from '../editor/model.js';
+import { applyCanvasNodeChanges, toGraph, type FlowNode } from '../editor/model.js';
 import { nodeTypes } from '../editor/RevflowNode.js';
 import { loadNodeTypes } from '../editor/useNodeTypes.js';
 import { StepPanel } from './StepPanel.js';
@@ -144,7 +136,7 @@ export function RunPage({ workspace, runId }: { workspace: WorkspaceSummary; run
                   nodes={nodes}
                   edges={liveEdges}
                   nodeTypes={nodeTypes}
-                  onNodesChange={(changes) => setNodes((list) => applyNodeChanges(changes, list))}
+                  onNodesChange={(changes) => setNodes((list) => applyCanvasNodeChanges(changes, list))}
                   nodesDraggable={false}
                   nodesConnectable={false}
                   elementsSelectable

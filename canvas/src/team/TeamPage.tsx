@@ -1,4 +1,5 @@
 import type { WorkspaceSummary } from '../api/types.js';
+import { CredentialsSection } from '../credentials/CredentialsSection.js';
 import { PageHeader } from '../ui/bits.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
 import { AuditSection } from './AuditSection.js';
@@ -15,6 +16,7 @@ export function TeamPage({ workspace }: { workspace: WorkspaceSummary }) {
       <MembersSection workspace={workspace} admin={admin} />
       {admin && <InvitationsSection workspace={workspace} />}
       {workspace.role !== 'viewer' && <ApiKeysSection workspace={workspace} />}
+      {workspace.role !== 'viewer' && <CredentialsSection workspace={workspace} />}
       {admin && <AuditSection workspace={workspace} />}
     </div>
   );
