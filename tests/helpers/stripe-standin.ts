@@ -7,7 +7,7 @@ import Stripe from 'stripe';
 /**
  * A local HTTP server that stands in for api.stripe.com: the real `stripe` SDK is pointed at it
  * (host/port/protocol), it records every request (method, path, form body, Idempotency-Key) and
- * answers with Stripe's own example objects from ../shared/fixtures/stripe/fixtures3.json,
+ * answers with Stripe's own example objects from tests/fixtures/stripe/fixtures3.json (a copy of ../shared's),
  * cloned and adjusted (ids, quantities, urls). Like Stripe, a repeated Idempotency-Key replays
  * the first answer, and a meter event identifier is counted once.
  */
@@ -17,7 +17,7 @@ export type StripeObject = Record<string, any>;
 
 const FIXTURES_PATH =
   process.env.REVFLOW_STRIPE_FIXTURES ??
-  new URL('../../../shared/fixtures/stripe/fixtures3.json', import.meta.url).pathname;
+  new URL('../fixtures/stripe/fixtures3.json', import.meta.url).pathname;
 
 let fixtureCache: Record<string, StripeObject> | undefined;
 
