@@ -124,11 +124,20 @@ describe('canvas, more screens (browser)', () => {
     await expect.poll(() => audit.textContent()).toMatch(/api.?key.*revoke|revoke.*api.?key/i);
     await screenshot(page, 'more-02-audit-admin-light');
 
-    // A member has no audit log (dark mode this time).
+    // A member has no audit log (dark mode this time), and sees an admin's key without a Revoke
+    // button: members revoke only the keys they created.
+    const adminKey = await team.admin.client.post(`/api/v1/workspaces/${team.workspaceId}/api-keys`, {
+      name: 'Admin export',
+      role: 'member',
+    });
+    expect(adminKey.status).toBe(201);
     const member = await as(team.member, 'dark');
     await member.page.goto(`/w/${team.workspaceId}/team`);
     await member.page.getByTestId('api-keys').waitFor();
     expect(await member.page.getByTestId('audit-log').count()).toBe(0);
+    const adminRow = member.page.getByTestId('api-keys').locator('tr').filter({ hasText: 'Admin export' });
+    await adminRow.waitFor();
+    expect(await adminRow.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
     expect(await member.page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await screenshot(member.page, 'more-03-team-member-dark');
     await closeAll(context, member.context);

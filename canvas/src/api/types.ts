@@ -228,6 +228,7 @@ export interface ApiKey {
   name: string;
   role: 'viewer' | 'member' | 'admin';
   prefix: string;
+  createdByUserId: string | null;
   createdAt: string;
   lastUsedAt?: string | null;
   revokedAt?: string | null;

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ws } from '../api/client.js';
 import type { ApiKey, List, WorkspaceSummary } from '../api/types.js';
+import { useSession } from '../app/session.js';
 import { useToast } from '../app/toasts.js';
 import { Skeleton, timeAgo } from '../ui/bits.js';
 import { useLoad } from '../ui/useLoad.js';
@@ -8,6 +9,10 @@ import { CopyBox } from './CopyBox.js';
 
 export function ApiKeysSection({ workspace }: { workspace: WorkspaceSummary }) {
   const toast = useToast();
+  const { me } = useSession();
+  // As the API allows: admins revoke any key, members only the keys they created.
+  const mayRevoke = (key: ApiKey): boolean =>
+    workspace.role === 'owner' || workspace.role === 'admin' || key.createdByUserId === me?.user.id;
   const base = `${ws(workspace.id)}/api-keys`;
   const keys = useLoad(() => api.get<List<ApiKey>>(base), [base]);
   const [name, setName] = useState('');
@@ -76,12 +81,14 @@ export function ApiKeysSection({ workspace }: { workspace: WorkspaceSummary }) {
                   <small>created {timeAgo(key.createdAt)}</small>
                 </td>
                 <td className="table__actions">
-                  <button
-                    className="btn btn--ghost btn--small btn--danger-text"
-                    onClick={() => void revoke(key)}
-                  >
-                    Revoke
-                  </button>
+                  {mayRevoke(key) && (
+                    <button
+                      className="btn btn--ghost btn--small btn--danger-text"
+                      onClick={() => void revoke(key)}
+                    >
+                      Revoke
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
