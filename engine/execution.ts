@@ -314,8 +314,9 @@ export class RunExecution {
     this.announce(step);
     if (node.type.sideEffects) {
       if (previousStatus === 'running') {
-        // Found running after its executor died: it may have happened. Re-run once, same key.
-        if (step.interruptions >= 1) {
+        // Found running after its executor died: it may have happened. Re-run once, same key —
+        // or as often as it takes when the node itself makes its effect happen once per key.
+        if (step.interruptions >= 1 && node.type.onceByKey !== true) {
           return this.completeFailed(node, step, {
             message: 'The step was interrupted twice by executor crashes; it is not run a third time',
             code: 'interrupted',

@@ -124,6 +124,12 @@ export interface NodeTypeDefinition<Schema extends z.ZodType = z.ZodType> {
   rawFields?: readonly string[];
   /** Sends, charges, writes elsewhere: committed before anything after it starts. */
   sideEffects?: boolean;
+  /**
+   * The side effect happens at most once per idempotency key however often the step runs (the
+   * node records it, or the other side deduplicates): a step interrupted by crashes is re-run
+   * as often as it takes, instead of failing after the second interruption.
+   */
+  onceByKey?: boolean;
   /** Default retry policy; a node's own `retry` in the document overrides it. */
   retry?: Partial<RetryPolicy>;
   /** Default step timeout. */

@@ -122,4 +122,52 @@ describe('durability', () => {
       expect(steps.get('task')?.output).toMatchObject({ invoice: true, task: true });
     },
   );
+
+  it('fails a side-effect step interrupted twice, but re-runs one whose node makes its effect once per key', async () => {
+    const runFoundRunningAgain = async (type: string) => {
+      const { workflowId, versionId } = await h.publish({
+        schemaVersion: 1,
+        name: `interrupted ${type}`,
+        nodes: [
+          { id: 'start', type: 'trigger.manual', config: {} },
+          { id: 'effect', type, config: {} },
+        ],
+        edges: [{ from: 'start', to: 'effect' }],
+      });
+      const at = new Date();
+      const step = (nodeId: string, status: 'succeeded' | 'running', interruptions: number) => ({
+        runId: '',
+        nodeId,
+        status,
+        attempts: 1,
+        input: {},
+        output: status === 'succeeded' ? {} : null,
+        ports: status === 'succeeded' ? ['out'] : [],
+        error: null,
+        logs: [],
+        startedAt: at,
+        finishedAt: status === 'succeeded' ? at : null,
+        wait: null,
+        interruptions,
+      });
+      // Held by an executor that died while the step ran, for the second time.
+      const run = await h.db.store.createRun({
+        workspaceId: h.workspaceId,
+        workflowId,
+        versionId,
+        triggerNodeId: 'start',
+        input: {},
+        deadlineAt: null,
+        claimFor: 'executor-that-died',
+        steps: [step('start', 'succeeded', 0), step('effect', 'running', 1)],
+      });
+      return h.runtime.waitForRun(run.id, { timeoutMs: 30_000 });
+    };
+    const cautious = await runFoundRunningAgain('test.sideEffect');
+    expect(cautious.status).toBe('failed');
+    expect(cautious.error?.message).toMatch(/interrupted twice/);
+    const once = await runFoundRunningAgain('test.onceByKey');
+    expect(once.status).toBe('succeeded');
+    expect((await sideEffectCounts(h.db.knex)).get(`${once.id}:effect`)).toBe(1);
+  });
 });

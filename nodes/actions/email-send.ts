@@ -34,6 +34,8 @@ export const emailSendNode = defineNode({
     'one-click unsubscribe headers (RFC 8058) pointing at `unsubscribeUrl` or the deployment default.',
   icon: 'mail',
   sideEffects: true,
+  // Marked sent before the end of DATA (api/mail/deliveries.ts): a re-run never sends twice.
+  onceByKey: true,
   config: z
     .object({
       credentialId: credentialRef(['smtp'], 'An SMTP credential; default: SMTP_URL').optional(),

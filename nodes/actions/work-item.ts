@@ -34,6 +34,8 @@ export const createTaskNode = defineNode({
   docs: 'One task per step: if the step runs again after a crash, the task it already created is returned, not duplicated.',
   icon: 'check-square',
   sideEffects: true,
+  // One row per source key (the idempotency key): a re-run returns the first.
+  onceByKey: true,
   config: z.object({
     ...common,
     dueAt: z.iso.datetime({ offset: true }).optional().describe('Due date (ISO 8601)'),
@@ -49,6 +51,8 @@ export const createTicketNode = defineNode({
   docs: 'One ticket per step: if the step runs again after a crash, the ticket it already created is returned, not duplicated.',
   icon: 'ticket',
   sideEffects: true,
+  // One row per source key (the idempotency key): a re-run returns the first.
+  onceByKey: true,
   config: z.object({
     ...common,
     requester: z.string().max(320).optional().describe('Who the ticket is for'),

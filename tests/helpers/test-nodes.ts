@@ -65,4 +65,17 @@ export const sideEffectNode = defineNode({
   },
 });
 
-export const testNodeTypes: AnyNodeType[] = [slowNode, flakyNode, sideEffectNode] as AnyNodeType[];
+/** The same side effect, from a node that declares it happens once per key (like email.send). */
+export const onceByKeyNode = defineNode({
+  ...sideEffectNode,
+  type: 'test.onceByKey',
+  title: 'Side effect once per key (test)',
+  onceByKey: true,
+});
+
+export const testNodeTypes: AnyNodeType[] = [
+  slowNode,
+  flakyNode,
+  sideEffectNode,
+  onceByKeyNode,
+] as AnyNodeType[];
