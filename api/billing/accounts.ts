@@ -1,6 +1,15 @@
 import type { Knex } from 'knex';
 import { invalidField, notFound } from '../http/problem.js';
-import { DEFAULT_PLAN, getPlan, isPlanId, planRank, seatLimitFor, TRIAL_PLAN, type PlanId } from './plans.js';
+import {
+  DEFAULT_PLAN,
+  getPlan,
+  isPlanId,
+  planRank,
+  seatLimitFor,
+  TRIAL_PLAN,
+  type Plan,
+  type PlanId,
+} from './plans.js';
 
 export const billingStatuses = [
   'trialing',
@@ -199,25 +208,7 @@ export class BillingAccounts {
       const planId = (change.planId as PlanId | undefined) ?? current.planId;
       const plan = getPlan(planId);
       const currentPlan = getPlan(current.planId);
-      let seats: number;
-      if (change.seats !== undefined) {
-        if (!Number.isInteger(change.seats) || change.seats < 1)
-          throw invalidField('seats', 'a whole number of seats, at least 1');
-        if (change.seats < plan.includedSeats)
-          throw invalidField(
-            'seats',
-            `the ${plan.title} plan includes ${plan.includedSeats} seats; buy at least that many`,
-          );
-        if (plan.extraSeatPriceCents === null && change.seats > plan.includedSeats)
-          throw invalidField(
-            'seats',
-            `the ${plan.title} plan has ${plan.includedSeats} seats and sells no extra seats; upgrade the plan instead`,
-          );
-        seats = change.seats;
-      } else {
-        const extra = Math.max(0, current.seats - currentPlan.includedSeats);
-        seats = plan.includedSeats + (plan.extraSeatPriceCents === null ? 0 : extra);
-      }
+      const seats = seatsForChange(plan, currentPlan, current.seats, change.seats);
       const status: BillingStatus =
         change.status ??
         (change.planId !== undefined
@@ -275,4 +266,34 @@ export class BillingAccounts {
       .update({ current_period_start: period.start, current_period_end: period.end, updated_at: now });
     return { ...account, currentPeriodStart: period.start, currentPeriodEnd: period.end };
   }
+}
+
+/**
+ * The seats a plan change leaves: the seats asked for, checked against the plan (at least its
+ * included seats, extra ones only where it sells them), or else the current extra seats carried
+ * over to the new plan.
+ */
+export function seatsForChange(
+  plan: Plan,
+  currentPlan: Plan,
+  currentSeats: number,
+  requested: number | undefined,
+): number {
+  if (requested === undefined) {
+    const extra = Math.max(0, currentSeats - currentPlan.includedSeats);
+    return plan.includedSeats + (plan.extraSeatPriceCents === null ? 0 : extra);
+  }
+  if (!Number.isInteger(requested) || requested < 1)
+    throw invalidField('seats', 'a whole number of seats, at least 1');
+  if (requested < plan.includedSeats)
+    throw invalidField(
+      'seats',
+      `the ${plan.title} plan includes ${plan.includedSeats} seats; buy at least that many`,
+    );
+  if (plan.extraSeatPriceCents === null && requested > plan.includedSeats)
+    throw invalidField(
+      'seats',
+      `the ${plan.title} plan has ${plan.includedSeats} seats and sells no extra seats; upgrade the plan instead`,
+    );
+  return requested;
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import Stripe from 'stripe';
 import { invalidField, ProblemError } from '../../http/problem.js';
 import { countMembers } from '../../workspaces/repository.js';
-import type { BillingAccount } from '../accounts.js';
+import { seatsForChange, type BillingAccount } from '../accounts.js';
 import { getPlan, isPlanId, seatLimitFor, type MeterId, type Plan, type PlanId } from '../plans.js';
 import { isSeatKey, planForLookupKey, StripeAccountStore, subscriptionState } from './state.js';
 
@@ -259,26 +259,7 @@ export class BillingActions {
     if (change.planId !== undefined && !isPlanId(change.planId))
       throw invalidField('planId', `unknown plan "${change.planId}"`);
     const plan = getPlan(change.planId ?? account.planId);
-    let seats: number;
-    if (change.seats !== undefined) {
-      if (!Number.isInteger(change.seats) || change.seats < 1)
-        throw invalidField('seats', 'a whole number of seats, at least 1');
-      if (change.seats < plan.includedSeats)
-        throw invalidField(
-          'seats',
-          `the ${plan.title} plan includes ${plan.includedSeats} seats; buy at least that many`,
-        );
-      if (plan.extraSeatPriceCents === null && change.seats > plan.includedSeats)
-        throw invalidField(
-          'seats',
-          `the ${plan.title} plan has ${plan.includedSeats} seats and sells no extra seats; upgrade the plan instead`,
-        );
-      seats = change.seats;
-    } else {
-      const currentPlan = getPlan(account.planId);
-      const extra = Math.max(0, account.seats - currentPlan.includedSeats);
-      seats = plan.includedSeats + (plan.extraSeatPriceCents === null ? 0 : extra);
-    }
+    const seats = seatsForChange(plan, getPlan(account.planId), account.seats, change.seats);
     const taken = await this.seatsTaken(account.workspaceId);
     const limit = seatLimitFor(plan.id, seats);
     if (limit < taken.members + taken.pending) {
