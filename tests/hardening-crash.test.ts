@@ -277,8 +277,30 @@ describe('crash safety in queue mode', () => {
         `Message-IDs accepted more than once; interrupted email steps: ${JSON.stringify(interrupted)}`,
       )
       .toEqual([]);
-    for (const run of runs) expect.soft(counts.get(messageIdFor(`${run.id}:email`)), run.id).toBe(1);
-    expect.soft(sink.accepted).toHaveLength(RUNS);
+    // Exactly once, but for the one window SMTP leaves (api/mail/mailer.ts): a worker killed after
+    // committing the "committing" mark and before the end of DATA reached the server. That email
+    // is lost rather than sent twice; it must show as exactly that: an interrupted step, a mark
+    // never confirmed.
+    const committing = new Set(
+      (
+        await db
+          .knex('mail_deliveries')
+          .where({ state: 'committing' })
+          .select<Array<{ message_id: string }>>('message_id')
+      ).map((row) => row.message_id),
+    );
+    const interruptedRuns = new Set(interrupted.map((row) => row.run_id));
+    let lostInTheWindow = 0;
+    for (const run of runs) {
+      const id = messageIdFor(`${run.id}:email`);
+      if (counts.get(id) === undefined && interruptedRuns.has(run.id) && committing.has(id)) {
+        lostInTheWindow += 1;
+        continue;
+      }
+      expect.soft(counts.get(id), run.id).toBe(1);
+    }
+    expect.soft(lostInTheWindow, 'emails lost in the kill-before-end-of-DATA window').toBeLessThanOrEqual(2);
+    expect.soft(sink.accepted).toHaveLength(RUNS - lostInTheWindow);
     // Each run's last step saw its own send.
     const done = await db
       .knex('steps')
