@@ -21,6 +21,7 @@ import type { ApiContext } from './http/context.js';
 import { cors } from './http/cors.js';
 import { createLogger, httpLogger, redactUrl } from './http/logging.js';
 import { problemHandler, ProblemError, sendProblem, unauthorized } from './http/problem.js';
+import { inputGuard } from './http/input-guard.js';
 import { requestId } from './http/request-id.js';
 import { createOpenApiRegistry, mountRoutes, type AnyRoute } from './http/route.js';
 import { httpSettingsFromEnv, type HttpSettings } from './http/settings.js';
@@ -116,6 +117,8 @@ export function createApi(deps: AppDeps): Api {
   app.use(
     '/api',
     express.json({ limit: settings.bodyLimit, type: ['application/json', 'application/*+json'] }),
+    // NUL, lone surrogates and absurd nesting → 400 naming the field (api/http/input-guard.ts).
+    inputGuard(),
     cookieParser(),
     csrfGuard(settings),
   );

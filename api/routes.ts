@@ -6,6 +6,15 @@ import { stripeBillingRoutes } from './billing/stripe-routes.js';
 import { credentialRoutes } from './credentials/routes.js';
 import { eventRoutes } from './events/routes.js';
 import { approvalRoutes } from './approvals/routes.js';
+import { aiRoutes } from './ai/routes.js';
+import { safetyRoutes } from './safety/routes.js';
+import { outboundRoutes } from './outbound/routes.js';
+import { voiceRoutes } from './voice/routes.js';
+import { knowledgeRoutes } from './knowledge/routes.js';
+import { analyticsRoutes } from './analytics/routes.js';
+import { salesboardRoutes } from './salesboard/routes.js';
+import { releasesRoutes } from './releases/routes.js';
+import { feedbackRoutes } from './feedback/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
 import { outboundHostRoutes } from './net/routes.js';
@@ -38,6 +47,15 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...approvalRoutes(ctx),
     ...billingRoutes(ctx),
     ...stripeBillingRoutes(ctx),
+    ...aiRoutes(ctx),
+    ...safetyRoutes(ctx),
+    ...outboundRoutes(ctx),
+    ...voiceRoutes(ctx),
+    ...knowledgeRoutes(ctx),
+    ...analyticsRoutes(ctx),
+    ...salesboardRoutes(ctx),
+    ...releasesRoutes(ctx),
+    ...feedbackRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

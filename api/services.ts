@@ -14,6 +14,19 @@ import { guardedRequest, type GuardedClientOptions } from './net/http-client.js'
 import { checkHost, parseAllowHosts } from './net/ssrf.js';
 import { WorkItemStore } from './work-items/store.js';
 import { ApprovalStore } from './approvals/store.js';
+import { aiNodeServices } from './ai/node-services.js';
+import { safetyNodeServices } from './safety/node-services.js';
+import { outboundNodeServices } from './outbound/node-services.js';
+import { voiceNodeServices } from './voice/node-services.js';
+import { knowledgeNodeServices } from './knowledge/node-services.js';
+
+/** What a feature's node services are built from: the core services and those of the features before it. */
+export interface FeatureServiceDeps {
+  knex: Knex;
+  secrets: SecretBox | undefined;
+  env: ServiceEnv & NodeJS.ProcessEnv;
+  services: NodeServices;
+}
 
 export interface ServiceEnv {
   SMTP_URL?: string;
@@ -61,7 +74,7 @@ export function createNodeServices(deps: {
   });
   // Billing (issue 6): every email sent is metered against the plan's quota.
   const billing = billingFor(deps.knex);
-  return {
+  const services: NodeServices = {
     credentials,
     http,
     mail: meteredMailer(mail, billing.usage),
@@ -70,4 +83,23 @@ export function createNodeServices(deps: {
     billing: billingNodeService(billing),
     billingChanges: createBillingChangeService(deps.knex, env),
   };
+  // Features in dependency order: AI first (safety, outbound, voice and knowledge use it).
+  for (const feature of [
+    aiNodeServices,
+    safetyNodeServices,
+    outboundNodeServices,
+    voiceNodeServices,
+    knowledgeNodeServices,
+  ]) {
+    Object.assign(
+      services,
+      feature({
+        knex: deps.knex,
+        secrets: deps.secrets,
+        env: env as ServiceEnv & NodeJS.ProcessEnv,
+        services,
+      }),
+    );
+  }
+  return services;
 }

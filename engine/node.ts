@@ -6,6 +6,10 @@ import type { Json } from './json.js';
 export type NodeFamily =
   'trigger' | 'logic' | 'flow' | 'data' | 'action' | 'billing' | 'growth' | 'ai' | 'safety';
 
+/** The kinds of outbound node a safety policy can cover. */
+export const outboundKinds = ['email', 'http', 'chat', 'ai'] as const;
+export type OutboundKind = (typeof outboundKinds)[number];
+
 /** What an expression can see (DESIGN §3). */
 export interface ExpressionScope {
   input: Json;
@@ -130,6 +134,11 @@ export interface NodeTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * as often as it takes, instead of failing after the second interruption.
    */
   onceByKey?: boolean;
+  /**
+   * What leaves the building through this node (DESIGN §9): the workspace safety policy names the
+   * guardrails every path from a trigger to an outbound node of this kind must pass.
+   */
+  outbound?: OutboundKind;
   /** Default retry policy; a node's own `retry` in the document overrides it. */
   retry?: Partial<RetryPolicy>;
   /** Default step timeout. */

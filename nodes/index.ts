@@ -11,6 +11,12 @@ import { httpRequestNode } from './actions/http-request.js';
 import { notifyChatNode } from './actions/notify-chat.js';
 import { webhookRespondNode } from './actions/webhook-respond.js';
 import { createTaskNode, createTicketNode } from './actions/work-item.js';
+import { aiNodeTypes } from './ai/index.js';
+import { safetyNodeTypes } from './safety/index.js';
+import { outboundNodeTypes } from './outbound/index.js';
+import { voiceNodeTypes } from './voice/index.js';
+import { knowledgeNodeTypes } from './knowledge/index.js';
+import { analyticsNodeTypes } from './analytics/index.js';
 import { codeNode } from './data/code.js';
 import { cryptoNode } from './data/crypto.js';
 import { dateTimeNode } from './data/date-time.js';
@@ -68,6 +74,12 @@ export const coreNodeTypes: AnyNodeType[] = [
   checkoutLinkNode,
   recordUsageNode,
   checkQuotaNode,
+  ...aiNodeTypes,
+  ...safetyNodeTypes,
+  ...outboundNodeTypes,
+  ...voiceNodeTypes,
+  ...knowledgeNodeTypes,
+  ...analyticsNodeTypes,
 ] as AnyNodeType[];
 
 export function createNodeRegistry(extra: AnyNodeType[] = []): NodeRegistry {

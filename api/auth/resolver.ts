@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { unauthorized } from '../http/problem.js';
 import { roles, type AuthResolver, type Principal, type Role } from '../http/route.js';
 import { findActiveApiKey } from './api-keys.js';
+import { isInstanceAdminUser } from './instance-admins.js';
 import { findSession } from './sessions.js';
 import { sessionToken } from './session-cookie.js';
 
@@ -47,6 +48,7 @@ export function createAuthResolver(knex: Knex): AuthResolver {
   }
 
   return {
+    isInstanceAdmin: (principal) => isInstanceAdminUser(knex, principal.apiKey ? null : principal.userId),
     authenticate(req) {
       let principal = principals.get(req);
       if (!principal) {

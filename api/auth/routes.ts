@@ -11,6 +11,7 @@ import { provisionWorkspace, workspacesOfUser } from '../workspaces/repository.j
 import { workspaceNameSchema, workspaceSummarySchema, workspaceSummaryView } from '../workspaces/schemas.js';
 import { hashPassword, prepareLoginTiming, verifyPassword } from './passwords.js';
 import { PASSWORD_MAX_LENGTH } from './password-rules.js';
+import { isInstanceAdminUser } from './instance-admins.js';
 import { requireUser } from './principal.js';
 import { checkPassword, emailSchema, nameSchema, passwordSchema, userSchema } from './schemas.js';
 import { clearSessionCookie, setSessionCookie } from './session-cookie.js';
@@ -32,7 +33,11 @@ const loginBody = z.object({
 });
 
 const meSchema = z
-  .object({ user: userSchema, workspaces: z.array(workspaceSummarySchema) })
+  .object({
+    user: userSchema,
+    workspaces: z.array(workspaceSummarySchema),
+    instanceAdmin: z.boolean().describe('Listed in REVFLOW_ADMIN_EMAILS: runs the instance'),
+  })
   .meta({ id: 'Me' });
 const signupResultSchema = z
   .object({ user: userSchema, workspace: workspaceSummarySchema })
@@ -145,7 +150,11 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
       const workspaces = await workspacesOfUser(knex, user.id);
       return {
         status: 200,
-        body: { user: userView(user), workspaces: workspaces.map((w) => workspaceSummaryView(w, w.role)) },
+        body: {
+          user: userView(user),
+          workspaces: workspaces.map((w) => workspaceSummaryView(w, w.role)),
+          instanceAdmin: await isInstanceAdminUser(knex, user.id),
+        },
       };
     },
   });
@@ -181,7 +190,11 @@ export function authRoutes(ctx: ApiContext): AnyRoute[] {
       const workspaces = await workspacesOfUser(knex, userId);
       return {
         status: 200,
-        body: { user: userView(user), workspaces: workspaces.map((w) => workspaceSummaryView(w, w.role)) },
+        body: {
+          user: userView(user),
+          workspaces: workspaces.map((w) => workspaceSummaryView(w, w.role)),
+          instanceAdmin: await isInstanceAdminUser(knex, userId),
+        },
       };
     },
   });

@@ -10,7 +10,7 @@ export interface BillingEvent {
   workspaceId: string;
   /** Stable: the same opportunity or notice always gets the same id, so it is emitted once. */
   eventId: string;
-  name: 'billing.trial_will_end' | 'billing.trial_ended' | 'billing.expansion_opportunity';
+  name: string;
   data: JsonObject;
 }
 

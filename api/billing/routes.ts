@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ApiContext } from '../http/context.js';
-import { invalidField, ProblemError } from '../http/problem.js';
+import { invalidInput } from '../../engine/errors.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
@@ -8,7 +8,7 @@ import { seatUsage } from '../workspaces/seat-usage.js';
 import { effectivePlan, inTrial, periodContaining } from './accounts.js';
 import { billingFor } from './hub.js';
 import { features, getPlan, meterIdSchema, meters, plans } from './plans.js';
-import { overageAllowed, QuotaExceeded, UsageRejected } from './usage.js';
+import { overageAllowed, UsageRejected } from './usage.js';
 
 const params = z.object({ workspaceId: z.uuid() });
 
@@ -121,19 +121,9 @@ export function billingMode(env: NodeJS.ProcessEnv = process.env): 'local' | 'st
   return env.STRIPE_SECRET_KEY?.trim() ? 'stripe' : 'local';
 }
 
-/** Usage errors as problem+json naming the body field. */
-export function usageProblem(error: unknown): unknown {
-  if (error instanceof UsageRejected) return invalidField(`body.${error.field}`, error.message);
-  if (error instanceof QuotaExceeded)
-    return new ProblemError(402, 'Quota exceeded', error.message, {
-      type: 'https://revflow.dev/problems/quota-exceeded',
-      plan: error.planId,
-      meter: error.meter,
-      limit: error.limit,
-      used: error.used,
-      ...(error.upgradeTo ? { upgradeTo: error.upgradeTo } : {}),
-    });
-  return error;
+/** A usage field refused by the meter is a field of this request's body. */
+function inBody(error: unknown): unknown {
+  return error instanceof UsageRejected ? invalidInput(`body.${error.field}`, error.message, 'validation') : error;
 }
 
 /** The Billing & Usage API (local side; Stripe's routes live in stripe-routes.ts). */
@@ -258,19 +248,25 @@ export function billingRoutes({ knex }: ApiContext): AnyRoute[] {
       responses: {
         201: { description: 'Counted', schema: recordResultSchema },
         200: { description: 'A repeated key: not counted again', schema: recordResultSchema },
-        ...problemResponses(400, 401, 403, 404),
+        ...problemResponses(400, 401, 402, 403, 404),
       },
       handler: async ({ workspace, body }) => {
         const scope = workspaceScope(workspace);
         try {
-          const result = await billing.usage.record(scope.id, {
-            meter: body.meter,
-            quantity: body.quantity,
-            idempotencyKey: body.idempotencyKey,
-            source: 'api',
-            ...(body.occurredAt !== undefined && { occurredAt: body.occurredAt }),
-            ...(body.subject !== undefined && { subject: body.subject }),
-          });
+          // Past a hard limit (a plan without overage) it is refused with 402 and nothing is
+          // counted, as billing.checkQuota says; plans with overage count it as overage.
+          const result = await billing.usage.record(
+            scope.id,
+            {
+              meter: body.meter,
+              quantity: body.quantity,
+              idempotencyKey: body.idempotencyKey,
+              source: 'api',
+              ...(body.occurredAt !== undefined && { occurredAt: body.occurredAt }),
+              ...(body.subject !== undefined && { subject: body.subject }),
+            },
+            { enforce: true },
+          );
           const quota = await billing.usage.evaluate(scope.id, body.meter, 0);
           return {
             status: result.counted ? 201 : 200,
@@ -280,13 +276,13 @@ export function billingRoutes({ knex }: ApiContext): AnyRoute[] {
                 ok: quota.ok,
                 used: quota.used,
                 limit: quota.limit,
-                overage: quota.limit !== null && quota.used > quota.limit,
+                overage: quota.overage,
                 ...(quota.message !== undefined && { message: quota.message }),
               },
             },
           };
         } catch (error) {
-          throw usageProblem(error);
+          throw inBody(error);
         }
       },
     }),

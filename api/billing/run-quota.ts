@@ -2,8 +2,8 @@ import type { Knex } from 'knex';
 import { effectivePlan } from './accounts.js';
 import { billingFor } from './hub.js';
 import { getPlan, nextPlanFor, type PlanId } from './plans.js';
-import { usageProblem } from './routes.js';
-import { overageAllowed, QuotaExceeded, quotaMessage } from './usage.js';
+import { QuotaExceeded } from './errors.js';
+import { overageAllowed, quotaMessage } from './usage.js';
 
 interface Allowance {
   planId: PlanId;
@@ -29,7 +29,7 @@ export class RunQuota {
     private readonly refreshMs = 5_000,
   ) {}
 
-  /** Throws a 402 problem naming the limit and the plan when the plan allows no more runs. */
+  /** Throws QuotaExceeded (a 402 over HTTP) naming the limit and the plan when the plan allows no more runs. */
   admit(workspaceId: string): void | Promise<void> {
     const allowance = this.allowances.get(workspaceId);
     const now = Date.now();
@@ -43,15 +43,13 @@ export class RunQuota {
   private take(workspaceId: string, allowance: Allowance): void {
     if (allowance.limit !== null && allowance.used >= allowance.limit) {
       const next = nextPlanFor(allowance.planId, 'workflow_runs');
-      throw usageProblem(
-        new QuotaExceeded(
-          quotaMessage(allowance.planId, 'workflow_runs', allowance.limit),
-          'workflow_runs',
-          allowance.planId,
-          allowance.limit,
-          allowance.used,
-          next?.id,
-        ),
+      throw new QuotaExceeded(
+        quotaMessage(allowance.planId, 'workflow_runs', allowance.limit),
+        'workflow_runs',
+        allowance.planId,
+        allowance.limit,
+        allowance.used,
+        next?.id,
       );
     }
     allowance.used += 1;

@@ -11,6 +11,9 @@ import {
   type Plan,
   type PlanId,
 } from './plans.js';
+import { QuotaExceeded, UsageRejected } from './errors.js';
+
+export { QuotaExceeded, UsageRejected };
 
 export interface UsageInput {
   meter: MeterId;
@@ -57,34 +60,6 @@ export interface QuotaCheck {
   overage: boolean;
   /** Set when not ok: names the limit, the plan and the plan that has more. */
   message?: string;
-}
-
-/** Over a hard limit: the action is refused. The message names the limit and the plan. */
-export class QuotaExceeded extends Error {
-  readonly code = 'quota_exceeded';
-  constructor(
-    message: string,
-    readonly meter: MeterId,
-    readonly planId: PlanId,
-    readonly limit: number,
-    readonly used: number,
-    readonly upgradeTo: PlanId | undefined,
-  ) {
-    super(message);
-    this.name = 'QuotaExceeded';
-  }
-}
-
-/** A usage event older than the grace period (or from the future): refused, not counted. */
-export class UsageRejected extends Error {
-  readonly code = 'usage_rejected';
-  constructor(
-    message: string,
-    readonly field: 'occurredAt' | 'meter' | 'quantity' | 'idempotencyKey',
-  ) {
-    super(message);
-    this.name = 'UsageRejected';
-  }
 }
 
 /** A quota passed a threshold (80%): the expansion side turns it into an opportunity. */
@@ -153,8 +128,15 @@ export class UsageMeter {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Record once per key: `counted` is false for a repeat (accepted, not counted twice). */
-  async record(workspaceId: string, input: UsageInput): Promise<{ counted: boolean; occurredAt: string }> {
+  /**
+   * Record once per key: `counted` is false for a repeat (accepted, not counted twice). With
+   * `enforce`, usage past a hard limit throws QuotaExceeded and nothing is counted (exactly, as `reserve`).
+   */
+  async record(
+    workspaceId: string,
+    input: UsageInput,
+    options: { enforce?: boolean } = {},
+  ): Promise<{ counted: boolean; occurredAt: string }> {
     if (!(meterIds as readonly string[]).includes(input.meter))
       throw new UsageRejected(`Unknown meter "${input.meter}"; meters are ${meterIds.join(', ')}`, 'meter');
     const meter = getMeter(input.meter);
@@ -178,6 +160,10 @@ export class UsageMeter {
         `occurredAt is ${formatAge(now.getTime() - occurredAt.getTime())} ago, past the ${formatAge(this.graceMs)} grace period for late usage`,
         'occurredAt',
       );
+    if (options.enforce) {
+      const { counted } = await this.reserve(workspaceId, { ...input, quantity, occurredAt });
+      return { counted, occurredAt: occurredAt.toISOString() };
+    }
     const inserted = await this.knex('usage_events')
       .insert({
         workspace_id: workspaceId,
@@ -343,7 +329,8 @@ export class UsageMeter {
         .first<{ id: string } | undefined>('id');
       if (seen) return undefined;
       const check = await this.check(workspaceId, input.meter, quantity, trx);
-      await trx('usage_events').insert({
+      const inserted = await trx('usage_events')
+        .insert({
         workspace_id: workspaceId,
         meter: input.meter,
         quantity,
@@ -352,10 +339,14 @@ export class UsageMeter {
           getMeter(input.meter).aggregation === 'unique'
             ? (input.subject ?? input.idempotencyKey)
             : (input.subject ?? null),
-        source: input.source ?? 'api',
-        occurred_at: this.now(),
-      });
-      return check;
+          source: input.source ?? 'api',
+          occurred_at: input.occurredAt === undefined ? this.now() : new Date(input.occurredAt),
+        })
+        // The same key on another meter (another lock) may race this one: it is counted once.
+        .onConflict(['workspace_id', 'idempotency_key'])
+        .ignore()
+        .returning('id');
+      return inserted.length > 0 ? check : undefined;
     });
     if (!counted) return { counted: false };
     // The check saw the usage before this event: only a crossing costs more queries.

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import type { z } from 'zod';
+import { DomainError, type DomainErrorKind } from '../../engine/errors.js';
 
 /** One wrong field of a request, as problem+json reports it. */
 export interface InvalidParam {
@@ -77,6 +78,31 @@ export function sendProblem(res: Response, problem: ProblemError, instance?: str
     });
 }
 
+const statusOfKind: Record<DomainErrorKind, [number, string]> = {
+  invalid: [400, 'Validation failed'],
+  unauthenticated: [401, 'Unauthorized'],
+  quota: [402, 'Payment required'],
+  forbidden: [403, 'Forbidden'],
+  not_found: [404, 'Not found'],
+  conflict: [409, 'Conflict'],
+  gone: [410, 'Gone'],
+  too_large: [413, 'Payload too large'],
+  rate_limited: [429, 'Too many requests'],
+  unavailable: [503, 'Service unavailable'],
+};
+
+/** The one place a domain error becomes an HTTP problem (DESIGN §1). */
+export function problemOf(error: DomainError): ProblemError {
+  const [status, title] = statusOfKind[error.kind];
+  const field = error.field;
+  return new ProblemError(status, title, field ? `${field}: ${error.message}` : error.message, {
+    type: `https://revflow.dev/problems/${error.code.replace(/_/g, '-')}`,
+    code: error.code,
+    ...error.details,
+    ...(field ? { invalidParams: [{ name: field, reason: error.message }] } : {}),
+  });
+}
+
 interface HttpLikeError {
   status?: number;
   statusCode?: number;
@@ -96,6 +122,10 @@ export function problemHandler(
     }
     if (error instanceof ProblemError) {
       sendProblem(res, error, req.originalUrl);
+      return;
+    }
+    if (error instanceof DomainError) {
+      sendProblem(res, problemOf(error), req.originalUrl);
       return;
     }
     // body-parser and friends raise http-errors with a status and a safe message.

@@ -1,6 +1,7 @@
 import { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
+import { assertCleanInput } from './input-guard.js';
 import { forbidden, notFound, unauthorized, validationProblem } from './problem.js';
 
 export const roles = ['viewer', 'member', 'admin', 'owner'] as const;
@@ -25,9 +26,12 @@ export interface AuthResolver {
   authenticate(req: Request): Promise<Principal | null>;
   /** The principal's role in a workspace, or null when it is not a member (→ 404, nothing leaked). */
   roleIn(principal: Principal, workspaceId: string): Promise<Role | null>;
+  /** An instance admin (REVFLOW_ADMIN_EMAILS): a logged-in person, never an API key. */
+  isInstanceAdmin(principal: Principal): Promise<boolean>;
 }
 
-export type RouteAuth = 'public' | 'user' | { workspaceRole: Role };
+/** `instanceAdmin`: routes that run the instance (release notes, NPS results, cross-workspace analytics). */
+export type RouteAuth = 'public' | 'user' | 'instanceAdmin' | { workspaceRole: Role };
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
@@ -105,6 +109,10 @@ async function resolveAccess(
   const principal = await auth.authenticate(req);
   if (!principal) throw unauthorized();
   if (route.auth === 'user') return { principal, workspace: null };
+  if (route.auth === 'instanceAdmin') {
+    if (!(await auth.isInstanceAdmin(principal))) throw forbidden('This needs an instance admin (REVFLOW_ADMIN_EMAILS)');
+    return { principal, workspace: null };
+  }
   const workspaceId = req.params.workspaceId;
   // A malformed or foreign workspace id is "not found": nothing about other workspaces leaks.
   if (typeof workspaceId !== 'string' || !workspaceIdSchema.safeParse(workspaceId).success)
@@ -121,6 +129,8 @@ function toHandler(route: AnyRoute, auth: AuthResolver): RequestHandler {
   return async (req, res, next) => {
     try {
       const access = await resolveAccess(route, req, auth);
+      // Bodies and queries were guarded after parsing (app.ts); params exist only here.
+      assertCleanInput(req.params, 'params');
       const params = parsePart(route.params, req.params, 'params');
       const query = parsePart(route.query, req.query, 'query');
       const body = parsePart(route.body, req.body, 'body');

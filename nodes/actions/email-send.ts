@@ -34,6 +34,7 @@ export const emailSendNode = defineNode({
     'one-click unsubscribe headers (RFC 8058) pointing at `unsubscribeUrl` or the deployment default.',
   icon: 'mail',
   sideEffects: true,
+  outbound: 'email',
   // Marked sent before the end of DATA (api/mail/deliveries.ts): a re-run never sends twice.
   onceByKey: true,
   config: z

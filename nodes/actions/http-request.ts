@@ -41,6 +41,7 @@ export const httpRequestNode = defineNode({
     'unless an admin allow-lists the host for the workspace.',
   icon: 'globe',
   sideEffects: true,
+  outbound: 'http',
   config: z.object({
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS']).default('GET'),
     url: httpUrl,

@@ -41,6 +41,7 @@ export const notifyChatNode = defineNode({
     'Outputs { status, input }; a non-2xx answer fails the step.',
   icon: 'message-square',
   sideEffects: true,
+  outbound: 'chat',
   config: z.object({
     url: z
       .string()

@@ -20,6 +20,8 @@ export interface WorkspaceSummary {
 export interface Me {
   user: User;
   workspaces: WorkspaceSummary[];
+  /** Listed in REVFLOW_ADMIN_EMAILS: authors release notes, sees NPS, feedback and all analytics. */
+  instanceAdmin: boolean;
 }
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };

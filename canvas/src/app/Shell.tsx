@@ -1,4 +1,4 @@
-import { useState, type ChangeEvent } from 'react';
+import { useState, type ChangeEvent, type ReactNode } from 'react';
 import { api } from '../api/client.js';
 import type { WorkspaceSummary } from '../api/types.js';
 import { EditorPage } from '../editor/EditorPage.js';
@@ -9,13 +9,21 @@ import { BillingPage } from '../billing/BillingPage.js';
 import { TeamPage } from '../team/TeamPage.js';
 import { WorkItemsPage } from '../work-items/WorkItemsPage.js';
 import { ApprovalsPage } from '../approvals/ApprovalsPage.js';
+import { OutboundPage } from '../outbound/OutboundPage.js';
+import { CallsPage } from '../voice/CallsPage.js';
+import { KnowledgePage } from '../knowledge/KnowledgePage.js';
+import { SalesboardPage } from '../salesboard/SalesboardPage.js';
+import { AnalyticsPage } from '../analytics/AnalyticsPage.js';
+import { SafetyPage } from '../safety/SafetyPage.js';
+import { ReleasesPage } from '../releases/ReleasesPage.js';
+import { FeedbackPage } from '../feedback/FeedbackPage.js';
+import { GlobalWidgets } from '../feedback/GlobalWidgets.js';
+import { UnreadBadge } from '../releases/UnreadBadge.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
 import { Link, match, navigate } from './router.js';
 import { useSession } from './session.js';
 import { useToast } from './toasts.js';
 import type { useTheme } from './theme.js';
-
-const PLACEHOLDERS = ['Salesboard', 'Knowledge', 'Releases', 'Safety'];
 
 /** The logged-in frame: sidebar (workspace, navigation, account) and the current page. */
 export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof useTheme> }) {
@@ -75,18 +83,47 @@ export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof 
             label="Team & settings"
             icon="◎"
           />
-          <div className="nav__group">Coming soon</div>
-          {PLACEHOLDERS.map((label) => (
-            <span
-              key={label}
-              className="nav__link nav__link--disabled"
-              aria-disabled="true"
-              title="Coming in a later release"
-            >
-              <span className="nav__icon">○</span>
-              {label}
-            </span>
-          ))}
+          <div className="nav__group">Revenue</div>
+          <NavLink
+            to={`/w/${workspaceId}/outbound`}
+            active={section === 'outbound'}
+            label="Outbound"
+            icon="✉"
+          />
+          <NavLink to={`/w/${workspaceId}/calls`} active={section === 'calls'} label="Calls" icon="☎" />
+          <NavLink
+            to={`/w/${workspaceId}/knowledge`}
+            active={section === 'knowledge'}
+            label="Knowledge"
+            icon="❖"
+          />
+          <NavLink
+            to={`/w/${workspaceId}/salesboard`}
+            active={section === 'salesboard'}
+            label="Salesboard"
+            icon="★"
+          />
+          <div className="nav__group">Growth &amp; safety</div>
+          <NavLink
+            to={`/w/${workspaceId}/analytics`}
+            active={section === 'analytics'}
+            label="Analytics"
+            icon="◔"
+          />
+          <NavLink to={`/w/${workspaceId}/safety`} active={section === 'safety'} label="AI Safety" icon="⛨" />
+          <NavLink
+            to={`/w/${workspaceId}/releases`}
+            active={section === 'releases'}
+            label="What's new"
+            icon="✦"
+            badge={<UnreadBadge workspace={workspace} />}
+          />
+          <NavLink
+            to={`/w/${workspaceId}/feedback`}
+            active={section === 'feedback'}
+            label="Feedback"
+            icon="✎"
+          />
         </nav>
         <div className="sidebar__footer">
           <div className="user" data-testid="current-user">
@@ -119,20 +156,22 @@ export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof 
         <ErrorBoundary resetKey={path}>
           <Page path={path} workspace={workspace} />
         </ErrorBoundary>
+        <GlobalWidgets workspace={workspace} path={path} />
       </main>
     </div>
   );
 }
 
-function NavLink(props: { to: string; active: boolean; label: string; icon: string }) {
+function NavLink(props: { to: string; active: boolean; label: string; icon: string; badge?: ReactNode }) {
   return (
     <Link
       to={props.to}
       className={`nav__link${props.active ? ' nav__link--active' : ''}`}
-      testId={`nav-${props.label.split(' ')[0]!.toLowerCase()}`}
+      testId={`nav-${props.to.split('/').pop() ?? ''}`}
     >
       <span className="nav__icon">{props.icon}</span>
       {props.label}
+      {props.badge}
     </Link>
   );
 }
@@ -198,5 +237,21 @@ function Page({ path, workspace }: { path: string; workspace: WorkspaceSummary }
   if (path.startsWith(`${base}/approvals`)) return <ApprovalsPage key={workspace.id} workspace={workspace} />;
   if (path.startsWith(`${base}/tasks`)) return <WorkItemsPage workspace={workspace} kind="task" />;
   if (path.startsWith(`${base}/tickets`)) return <WorkItemsPage workspace={workspace} kind="ticket" />;
+  if (path.startsWith(`${base}/outbound`))
+    return <OutboundPage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/calls`))
+    return <CallsPage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/knowledge`))
+    return <KnowledgePage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/salesboard`))
+    return <SalesboardPage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/analytics`))
+    return <AnalyticsPage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/safety`))
+    return <SafetyPage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/releases`))
+    return <ReleasesPage key={workspace.id} workspace={workspace} path={path} />;
+  if (path.startsWith(`${base}/feedback`))
+    return <FeedbackPage key={workspace.id} workspace={workspace} path={path} />;
   return <WorkflowsPage key={workspace.id} workspace={workspace} />;
 }

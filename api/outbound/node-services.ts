@@ -1,0 +1,8 @@
+import type { NodeServices } from '../../engine/node.js';
+import type { FeatureServiceDeps } from '../services.js';
+
+/** What the outbound feature adds to ctx.services (built after the services listed before it in api/services.ts). */
+export function outboundNodeServices(deps: FeatureServiceDeps): Partial<NodeServices> {
+  void deps;
+  return {};
+}

@@ -1,0 +1,8 @@
+import type { NodeServices } from '../../engine/node.js';
+import type { FeatureServiceDeps } from '../services.js';
+
+/** What the safety feature adds to ctx.services (built after the services listed before it in api/services.ts). */
+export function safetyNodeServices(deps: FeatureServiceDeps): Partial<NodeServices> {
+  void deps;
+  return {};
+}
