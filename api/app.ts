@@ -9,11 +9,13 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { csrfGuard } from './auth/csrf.js';
 import { startBilling } from './billing/lifecycle.js';
+import { startReleaseSweeper } from './releases/sweeper.js';
 import { startErrorTriggers } from './events/error-triggers.js';
 import { createAuthResolver } from './auth/resolver.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { webhookIngress } from './hooks/ingress.js';
-import { stripeWebhook } from './hooks/stripe.js';
+import { hookResponseHeaders } from './hooks/response-headers.js';
+import { stripeWebhook } from './billing/stripe/webhook-routes.js';
 import { startMeterReporting } from './billing/stripe/meter-reporter.js';
 import { stripeSettingsFromEnv } from './billing/stripe/config.js';
 import { WebhookRegistry } from './hooks/webhook-registry.js';
@@ -75,6 +77,8 @@ export function createApi(deps: AppDeps): Api {
   app.disable('x-powered-by');
   app.set('trust proxy', settings.trustProxy);
   app.use(requestId(), httpMetrics());
+  // Every answer under /hooks (Stripe's included): nosniff and a sandbox CSP (DESIGN §6).
+  app.use('/hooks', hookResponseHeaders());
   // Stripe's webhook endpoint (POST /hooks/stripe): verified against its raw body, before JSON parsing.
   const stripeSettings = stripeSettingsFromEnv();
   app.use(
@@ -144,8 +148,11 @@ export function createApi(deps: AppDeps): Api {
   const billing = startBilling(ctx);
   // Usage reaches Stripe Meter Events in rounds while STRIPE_SECRET_KEY is set.
   const meterReporting = startMeterReporting({ knex: deps.knex, logger, settings: stripeSettings });
+  // Release center: scheduled notes publish themselves; shipped-feedback emails are retried.
+  const releaseSweeper = startReleaseSweeper(ctx);
   const close = async (): Promise<void> => {
     billing.stop();
+    await releaseSweeper.stop();
     await meterReporting.stop();
     await errorTriggers?.stop();
   };

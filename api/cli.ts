@@ -13,13 +13,15 @@ import { createNodeRegistry } from '../nodes/index.js';
 import { loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { WorkflowRepository } from './db/workflow-repository.js';
-import { ensureWorkspace } from './db/workspace-repository.js';
+import { ensureWorkspace } from './workspaces/repository.js';
 import { createRuntime } from './runtime-factory.js';
 import { createNodeServices } from './services.js';
+import { auditVerifyCommand } from './audit/cli.js';
 
 const usage = `Usage:
   revflow validate <workflow.json>
   revflow run <workflow.json> [--input '<json>' | --input-file <file>] [--json] [--timeout <ms>]
+  revflow audit-verify [<workspaceId>] [--json]   verify the audit log hash chain (exit 1 if broken)
 
 run records the run in Postgres: DATABASE_URL when set, otherwise an embedded
 PostgreSQL under $REVFLOW_DATA_DIR/cli (default .data/cli).`;
@@ -167,6 +169,8 @@ async function main(argv: string[]): Promise<number> {
     out(usage);
     return values.help ? 0 : 2;
   }
+  if (command === 'audit-verify')
+    return auditVerifyCommand(file, out, values.json === true, (message) => new UsageError(message));
   if (!file) throw new UsageError(`${command} needs a workflow file`);
   if (command === 'validate') return validateCommand(file);
   if (command === 'run') return runCommand(file, values);

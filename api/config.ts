@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { billingEnvShape } from './billing/settings.js';
+import { feedbackEnvShape } from './feedback/settings.js';
 
 /** Configuration from the environment (DESIGN §2); documented in the README and .env.example. */
 const envSchema = z.object({
@@ -17,6 +19,10 @@ const envSchema = z.object({
     .min(1)
     .default(5 * 1024 * 1024),
   REVFLOW_STALE_EXECUTOR_MS: z.coerce.number().int().min(1000).default(30_000),
+  // Release center, NPS and feedback (api/feedback/settings.ts).
+  ...feedbackEnvShape,
+  // Trials, usage grace, the billing sweep (api/billing/settings.ts).
+  ...billingEnvShape,
 });
 
 export type AppConfig = z.infer<typeof envSchema>;

@@ -4,6 +4,7 @@
  */
 import type { Server } from 'node:http';
 import { pino } from 'pino';
+import { analyticsSettingsFromEnv, startDetector } from './analytics/detector.js';
 import { createApi } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { loadEncryptionKey } from './crypto/encryption-key.js';
@@ -44,6 +45,11 @@ async function main(): Promise<void> {
   });
   await bundle.start();
   const { app, close: closeApi } = createApi({ knex: db.knex, bundle, logger, secrets });
+  // Growth analytics (issue 15): milestones, logins, activity and churn risk on an interval.
+  const analytics = startDetector(db.knex, {
+    intervalMs: analyticsSettingsFromEnv().intervalMs,
+    onError: (error) => logger.warn({ err: error }, 'analytics detector pass failed'),
+  });
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
   });
@@ -63,6 +69,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight runs');
     server.close();
+    await analytics.stop();
     await closeApi();
     await bundle.close();
     await db.stop();

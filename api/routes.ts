@@ -20,7 +20,7 @@ import type { AnyRoute } from './http/route.js';
 import { outboundHostRoutes } from './net/routes.js';
 import { workItemRoutes } from './work-items/routes.js';
 import { openApiRoutes } from './openapi.js';
-import { engineRoutes } from './workflows/feature.js';
+import { engineRoutes } from './workflows/engine-routes.js';
 import { invitationRoutes } from './workspaces/invitation-routes.js';
 import { invitationTokenRoutes } from './workspaces/invitation-token-routes.js';
 import { memberRoutes } from './workspaces/member-routes.js';

@@ -18,6 +18,7 @@ import type { AppConfig } from './config.js';
 import { PgRunStore } from './db/pg-run-store.js';
 import { PgScheduleSource } from './db/schedule-source.js';
 import { loadQueueConfig, type QueueConfig } from './queue-config.js';
+import { safetyOutboundGuard } from './safety/guard.js';
 
 export interface RuntimeBundle {
   runtime: Runtime;
@@ -89,6 +90,8 @@ export function createRuntime(
     logger: runtimeLogger,
     // Plans cap workflow runs per month (api/billing/plans.ts); refused runs are a 402.
     admit: (request) => runQuota.admit(request.workspaceId),
+    // The safety policy again at run time, before every outbound step (api/safety/guard.ts).
+    beforeOutbound: safetyOutboundGuard(knex),
     ...(topology && {
       dispatcher: () => new BullmqDispatcher(topology),
       events: new RedisRunEventBus({

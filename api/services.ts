@@ -8,11 +8,12 @@ import { CredentialStore } from './credentials/store.js';
 import type { SecretBox } from './crypto/secret-box.js';
 import { PgMailDeliveryLog } from './mail/deliveries.js';
 import { createMailer } from './mail/mailer.js';
-import { meteredMailer } from './mail/metered.js';
+import { meteredMailer } from './billing/metered-mail.js';
 import { OutboundAllowLists } from './net/allow-list.js';
 import { guardedRequest, type GuardedClientOptions } from './net/http-client.js';
 import { checkHost, parseAllowHosts } from './net/ssrf.js';
 import { WorkItemStore } from './work-items/store.js';
+import { createPublisherGuard } from './workflows/publishers.js';
 import { ApprovalStore } from './approvals/store.js';
 import { aiNodeServices } from './ai/node-services.js';
 import { safetyNodeServices } from './safety/node-services.js';
@@ -82,6 +83,8 @@ export function createNodeServices(deps: {
     approvals: new ApprovalStore(deps.knex),
     billing: billingNodeService(billing),
     billingChanges: createBillingChangeService(deps.knex, env),
+    // Node types that `requiresRole` run only while their version's publisher holds the role.
+    publishers: createPublisherGuard(deps.knex),
   };
   // Features in dependency order: AI first (safety, outbound, voice and knowledge use it).
   for (const feature of [

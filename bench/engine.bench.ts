@@ -12,7 +12,7 @@ import { validateWorkflow } from '../engine/validate.js';
 import { openDatabase } from '../api/db/database.js';
 import { PgRunStore } from '../api/db/pg-run-store.js';
 import { WorkflowRepository } from '../api/db/workflow-repository.js';
-import { createWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace } from '../api/workspaces/repository.js';
 import { createNodeRegistry } from '../nodes/index.js';
 import { median, percentile, type Figure } from './stats.js';
 

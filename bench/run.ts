@@ -22,7 +22,10 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   drain: benchDrain,
   w1: benchW1,
   canvas: async () => (await import('./canvas.bench.js')).benchCanvas(),
+  // Installs a pinned Node-RED on first use, so it runs only when asked for: `npm run bench -- anchors`.
+  anchors: async () => (await import('./anchors.bench.js')).benchAnchors(),
 };
+const onDemand = new Set(['anchors']);
 
 function commit(): string {
   try {
@@ -35,7 +38,7 @@ function commit(): string {
 const only = process.argv.slice(2);
 const figures: Array<Figure & { suite: string }> = [];
 for (const [suite, run] of Object.entries(suites)) {
-  if (only.length > 0 && !only.includes(suite)) continue;
+  if (only.length > 0 ? !only.includes(suite) : onDemand.has(suite)) continue;
   process.stderr.write(`bench: ${suite}… (load ${loadAverage()})\n`);
   const started = performance.now();
   const results = await run();

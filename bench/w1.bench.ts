@@ -21,6 +21,7 @@ import { ensureDatabase } from '../api/db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../api/db/embedded-postgres.js';
 import { findFreePort } from '../api/db/ports.js';
 import { startRedisServer, type RedisServer } from '../tests/setup/redis.js';
+import type { WorkflowDocumentInput } from '../engine/document.js';
 import { w1Document } from './engine.bench.js';
 import {
   cpuMsOf,
@@ -34,7 +35,7 @@ import {
 } from './procs.js';
 import type { Figure } from './stats.js';
 
-type Mode = 'embedded' | 'queue1' | 'queue2';
+export type Mode = 'embedded' | 'queue1' | 'queue2';
 
 const modeTitle: Record<Mode, string> = {
   embedded: 'embedded',
@@ -44,7 +45,7 @@ const modeTitle: Record<Mode, string> = {
 
 const body = JSON.stringify({ qty: 3, price: 99, customer: 'cus_123', email: 'lead@example.com' });
 
-interface Stack {
+export interface Stack {
   mode: Mode;
   /** The environment the workers were started with (to add one). */
   workerEnv: Record<string, string>;
@@ -54,8 +55,12 @@ interface Stack {
   workers: Proc[];
 }
 
-/** Sign up, create W1, publish, activate; answers the webhook URL. */
-async function setUpW1(baseUrl: string): Promise<string> {
+/** Sign up, create a webhook workflow, publish, activate; answers the webhook URL. */
+export async function setUpWebhookWorkflow(
+  baseUrl: string,
+  document: WorkflowDocumentInput,
+  check: { path: string; body: string; answerIncludes: string },
+): Promise<string> {
   const signup = await fetch(`${baseUrl}/api/v1/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -73,21 +78,28 @@ async function setUpW1(baseUrl: string): Promise<string> {
     .join('; ');
   const headers = { 'content-type': 'application/json', cookie, 'x-revflow-csrf': '1' };
   const base = `${baseUrl}/api/v1/workspaces/${account.workspace.id}/workflows`;
-  const created = await fetch(base, { method: 'POST', headers, body: JSON.stringify(w1Document) });
+  const created = await fetch(base, { method: 'POST', headers, body: JSON.stringify(document) });
   if (created.status !== 201) throw new Error(`create answered ${created.status}: ${await created.text()}`);
   const { id } = (await created.json()) as { id: string };
   for (const step of ['publish', 'activate']) {
     const response = await fetch(`${base}/${id}/${step}`, { method: 'POST', headers, body: '{}' });
     if (!response.ok) throw new Error(`${step} answered ${response.status}: ${await response.text()}`);
   }
-  const url = `${baseUrl}/hooks/${account.workspace.id}/w1`;
-  const check = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  const answer = await check.text();
-  if (check.status !== 200 || !answer.includes('"tier":"silver"')) {
-    throw new Error(`W1 answered ${check.status}: ${answer}`);
+  const url = `${baseUrl}/hooks/${account.workspace.id}/${check.path}`;
+  const probe = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: check.body,
+  });
+  const answer = await probe.text();
+  if (probe.status !== 200 || !answer.includes(check.answerIncludes)) {
+    throw new Error(`${document.name} answered ${probe.status}: ${answer}`);
   }
   return url;
 }
+
+const setUpW1 = (baseUrl: string): Promise<string> =>
+  setUpWebhookWorkflow(baseUrl, w1Document, { path: 'w1', body, answerIncludes: '"tier":"silver"' });
 
 /** `npm run worker`, at info level: it says "worker ready" once it takes jobs. */
 async function startWorker(index: number, env: Record<string, string>, cpuProfDir?: string): Promise<Proc> {
@@ -106,7 +118,7 @@ async function startWorker(index: number, env: Record<string, string>, cpuProfDi
   return worker;
 }
 
-async function startStack(
+export async function startStack(
   mode: Mode,
   dataDir: string,
   shared: { databaseUrl: string; redisUrl: string } | undefined,
@@ -149,7 +161,7 @@ async function startStack(
   }
 }
 
-async function stopStack(stack: Stack | undefined): Promise<void> {
+export async function stopStack(stack: Stack | undefined): Promise<void> {
   if (!stack) return;
   await Promise.all(stack.workers.map((worker) => worker.stop()));
   await stack.api.stop();
@@ -165,14 +177,19 @@ interface Load {
   total: number;
 }
 
-async function load(url: string, connections: number, seconds: number): Promise<Load> {
+export async function load(
+  url: string,
+  connections: number,
+  seconds: number,
+  requestBody: string = body,
+): Promise<Load> {
   const result = await autocannon({
     url,
     method: 'POST',
     connections,
     duration: seconds,
     headers: { 'content-type': 'application/json' },
-    body,
+    body: requestBody,
     timeout: 30,
   });
   return {

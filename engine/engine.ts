@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
 import { asError, RunAborted } from './errors.js';
 import { RunExecution, type RunEvent } from './execution.js';
 import type { Json } from './json.js';
-import type { NodeServices } from './node.js';
+import type { NodeServices, OutboundGuard } from './node.js';
 import { planWorkflow, type WorkflowPlan } from './plan.js';
 import type { NodeRegistry } from './registry.js';
 import type { Sandbox, SandboxLimits, SandboxSession } from './sandbox/types.js';
@@ -24,6 +25,8 @@ export interface EngineOptions {
   /** A run found held by an executor silent for this long is taken over. */
   staleAfterMs?: number;
   now?: () => Date;
+  /** Asked before every step of a node with `outbound` set (the safety policy); never for other steps. */
+  beforeOutbound?: OutboundGuard;
 }
 
 export interface StartRunRequest {
@@ -103,7 +106,8 @@ export class Engine {
   async prepareUnsaved(request: Omit<StartRunRequest, 'claim'>): Promise<ClaimedRun> {
     const unsaved = await this.newRun({ ...request, claim: true });
     const now = this.now();
-    const id = unsaved.id ?? randomUUID();
+    // uuid v7: run ids sort by creation time like every other run id.
+    const id = unsaved.id ?? uuidv7();
     const run: RunRecord = {
       id,
       workspaceId: unsaved.workspaceId,
@@ -233,6 +237,7 @@ export class Engine {
       now: this.now,
       waits: this.options.store.waits,
       unsaved: taken.unsaved,
+      beforeOutbound: this.options.beforeOutbound,
     });
     if (taken.unsaved) {
       const settle = this.settleUnsaved.get(runId);

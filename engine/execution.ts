@@ -4,10 +4,12 @@ import { jsonByteLength, jsonExceeds, type Json } from './json.js';
 import { evaluateLogic } from './logic.js';
 import {
   Routed,
+  runWithPublisherRole,
   Waiting,
   type ExpressionScope,
   type NodeContext,
   type NodeServices,
+  type OutboundGuard,
   type ResumeInfo,
   type StepLogger,
   type WaitSpec,
@@ -39,6 +41,8 @@ export interface ExecutionDeps {
    * before acknowledging anything.
    */
   unsaved?: NewRun;
+  /** The host's outbound guard (the safety policy), asked only before outbound steps. */
+  beforeOutbound?: OutboundGuard | undefined;
 }
 
 type NodeState = 'pending' | 'running' | 'done' | 'waiting';
@@ -73,6 +77,8 @@ export class RunExecution {
   private readonly runInfo: Json;
   private readonly workspaceInfo: Json;
   private readonly vars: Json;
+  /** The run was taken over from an executor that died while running it (pg-run-store's claim). */
+  private readonly takenOver: boolean;
 
   constructor(
     private readonly plan: WorkflowPlan,
@@ -93,6 +99,7 @@ export class RunExecution {
     };
     this.workspaceInfo = { id: run.workspaceId };
     this.vars = (plan.document.settings.vars ?? {}) as Json;
+    this.takenOver = ((run as RunRecord & { takeovers?: number }).takeovers ?? 0) > 0;
     this.unsaved = deps.unsaved;
     this.persisted = this.unsaved
       ? new Promise<void>((resolve, reject) => {
@@ -312,6 +319,10 @@ export class RunExecution {
       finishedAt: null,
     });
     this.announce(step);
+    if (node.type.outbound !== undefined && this.deps.beforeOutbound) {
+      const refused = await this.guardOutbound(node, node.type.outbound);
+      if (refused) return this.completeFailed(node, step, refused);
+    }
     if (node.type.sideEffects) {
       if (previousStatus === 'running') {
         // Found running after its executor died: it may have happened. Re-run once, same key —
@@ -324,6 +335,21 @@ export class RunExecution {
         }
         step.interruptions += 1;
       }
+      this.markDirty(step);
+      await this.flush();
+    } else if (this.takenOver) {
+      // A run taken over from an executor that died commits each pure step as started before
+      // it runs (only then: the hot path commits pure steps in batches). One found running
+      // here killed its executor while marked, i.e. the second death: fail it, never loop.
+      if (previousStatus === 'running') {
+        return this.completeFailed(node, step, {
+          message:
+            'The step was running when its executor died, twice; it is not run a third time ' +
+            '(for a code step: it probably exhausted memory or hung the process)',
+          code: 'interrupted',
+        });
+      }
+      step.interruptions = Math.max(step.interruptions, 1);
       this.markDirty(step);
       await this.flush();
     }
@@ -366,6 +392,30 @@ export class RunExecution {
     }
   }
 
+  /** The host's verdict on an outbound step: undefined to go ahead, else the error it fails with. */
+  private async guardOutbound(
+    node: NodePlan,
+    outbound: NonNullable<NodePlan['type']['outbound']>,
+  ): Promise<StepError | undefined> {
+    try {
+      const pending = this.deps.beforeOutbound!({
+        run: {
+          id: this.run.id,
+          workflowId: this.run.workflowId,
+          versionId: this.run.versionId,
+          workspaceId: this.run.workspaceId,
+        },
+        node: { id: node.id, type: node.type.type, outbound },
+        document: this.plan.document,
+        fired: this.fired,
+      });
+      if (pending) await pending;
+      return undefined;
+    } catch (error) {
+      return toStepError(error);
+    }
+  }
+
   private async attempt(
     node: NodePlan,
     step: StepRecord,
@@ -400,7 +450,10 @@ export class RunExecution {
     );
     let timer: NodeJS.Timeout | undefined;
     try {
-      const running = Promise.resolve(node.type.run(ctx, input));
+      // A node that needs a role runs only while whoever published the version holds it.
+      const running = node.type.requiresRole
+        ? runWithPublisherRole(node.type, ctx, input)
+        : Promise.resolve(node.type.run(ctx, input));
       const raced =
         timeoutMs === undefined
           ? running
@@ -455,6 +508,7 @@ export class RunExecution {
     try {
       values = this.sessionFor(node).evaluate(node.templates.expressions, scope, {
         timeoutMs: node.spec.sandbox?.cpuTimeoutMs,
+        maxResultBytes: this.deps.maxStepOutputBytes,
       });
     } catch (error) {
       const stepError = toStepError(error);
@@ -504,6 +558,8 @@ export class RunExecution {
           session.runCode(source, codeInput, scope, {
             timeoutMs: options?.timeoutMs ?? cpuTimeoutMs,
             signal,
+            // Checked inside the isolate, before the host copies or parses the result.
+            maxResultBytes: this.deps.maxStepOutputBytes,
           }),
         evaluate: (expression, override) => {
           const [value] = session.evaluate([expression], override ? { ...scope, ...override } : scope, {

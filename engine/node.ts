@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { RetryPolicy } from './document.js';
+import type { RetryPolicy, WorkflowDocument } from './document.js';
+import { StepFailure } from './errors.js';
 import type { Json } from './json.js';
 
 /** Families group node types on the canvas palette. */
@@ -32,8 +33,26 @@ export interface StepLogger {
  * Services a host provides to nodes. Features add their own members with
  * declaration merging (`declare module '../engine/node.js' { interface NodeServices { ... } }`).
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface NodeServices {}
+export interface NodeServices {
+  /** Checks who published a running version (for node types that `requiresRole`); the host provides it. */
+  publishers?: PublisherGuard;
+}
+
+/** Workspace roles, weakest first: the API's roles, named here so a node type can require one. */
+export const nodeRoles = ['viewer', 'member', 'admin', 'owner'] as const;
+export type NodeRole = (typeof nodeRoles)[number];
+
+/** Whoever published the running version, with their role in the workspace now. */
+export interface Publisher {
+  userId: string | null;
+  apiKeyId: string | null;
+  role: NodeRole;
+}
+
+export interface PublisherGuard {
+  /** The publisher of `run.versionId`; throws a forbidden error unless they hold `role` now. */
+  require(run: NodeContext<unknown>['run'], node: { id: string; type: string }, role: NodeRole): Promise<Publisher>;
+}
 
 export interface CodeRunOptions {
   timeoutMs?: number;
@@ -104,6 +123,8 @@ export interface NodeContext<Config> {
   inputs: ReadonlyArray<{ from: string; port: string; toPort: string; value: Json }>;
   /** Set when the step resumes after a wait. */
   resume: ResumeInfo | undefined;
+  /** For node types that `requiresRole`: whoever published the version, checked before `run`. */
+  publisher?: Publisher;
   /** Evaluate a json-logic rule against the expression scope. */
   logic(rule: Json): Json;
   route(port: string | readonly string[], value?: Json): Routed;
@@ -139,6 +160,13 @@ export interface NodeTypeDefinition<Schema extends z.ZodType = z.ZodType> {
    * guardrails every path from a trigger to an outbound node of this kind must pass.
    */
   outbound?: OutboundKind;
+  /**
+   * The workspace role this node's effect needs, as the route doing the same requires (changing
+   * the plan: owner). Publishing refuses a publisher without it; before each run of the step the
+   * host checks the role of whoever published the running version, now (a demoted owner's
+   * workflow stops changing the plan), and gives the node that `ctx.publisher` for its audit entry.
+   */
+  requiresRole?: NodeRole;
   /** Default retry policy; a node's own `retry` in the document overrides it. */
   retry?: Partial<RetryPolicy>;
   /** Default step timeout. */
@@ -157,6 +185,24 @@ export function defineNode<Schema extends z.ZodType>(
   return definition;
 }
 
+/** Run a node type that `requiresRole`: the publisher's role is checked first, failing closed. */
+export async function runWithPublisherRole(
+  nodeType: AnyNodeType,
+  ctx: NodeContext<unknown>,
+  input: Json,
+): Promise<NodeResult> {
+  const role = nodeType.requiresRole;
+  if (!role) return nodeType.run(ctx, input);
+  const guard = ctx.services.publishers;
+  if (!guard)
+    throw new StepFailure(`${nodeType.type} needs a workspace ${role}, and this process cannot check who published the workflow`, 'forbidden');
+  const publisher = await guard.require(ctx.run, ctx.node, role);
+  return nodeType.run({ ...ctx, publisher }, input);
+}
+
+export const roleAtLeast = (role: NodeRole, required: NodeRole): boolean =>
+  nodeRoles.indexOf(role) >= nodeRoles.indexOf(required);
+
 export const isTrigger = (nodeType: AnyNodeType): boolean => nodeType.family === 'trigger';
 
 export function inputPortsOf(nodeType: AnyNodeType): readonly string[] {
@@ -169,3 +215,18 @@ export function outputPortsOf(nodeType: AnyNodeType, config: unknown): readonly 
   if (typeof outputs === 'function') return outputs(config);
   return outputs;
 }
+
+/**
+ * What the host's outbound guard is told before an outbound step runs (the safety policy's
+ * run-time check): the run, the node, its document and the ports every completed node fired on.
+ */
+export interface OutboundStepRequest {
+  run: { id: string; workflowId: string; versionId: string; workspaceId: string };
+  node: { id: string; type: string; outbound: OutboundKind };
+  document: WorkflowDocument;
+  /** Node id → the ports it fired on (skipped nodes fired none). */
+  fired: ReadonlyMap<string, readonly string[]>;
+}
+
+/** Throws (a StepFailure with its code) to refuse the step; synchronous when it can answer from memory. */
+export type OutboundGuard = (request: OutboundStepRequest) => void | Promise<void>;

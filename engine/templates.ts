@@ -24,6 +24,20 @@ export class TemplateSyntaxError extends Error {
 
 const OPEN = '{{';
 
+/**
+ * Budgets of templates (DESIGN §6). Each expression runs in the sandbox under its CPU and
+ * memory limits and its result is capped like a step's output; these bound what a config can
+ * ask of one crossing, and keep the host's own walks over a config iterative in depth.
+ */
+export const templateBudgets = {
+  /** Expressions in one string value. */
+  maxExpressionsPerString: 64,
+  /** Distinct expressions in one node's config (all evaluated in one crossing). */
+  maxExpressionsPerConfig: 256,
+  /** Config nesting below which strings are not looked at for templates (kept as text). */
+  maxDepth: 64,
+} as const;
+
 /** Cheap test used before parsing: any string with `{{` is treated as a template. */
 export function hasTemplate(text: string): boolean {
   return text.includes(OPEN);
@@ -44,6 +58,12 @@ export function parseTemplate(text: string): TemplatePart[] {
     const source = text.slice(open + OPEN.length, close).trim();
     if (source === '') throw new TemplateSyntaxError(`empty "{{ }}" at position ${open}`, open);
     parts.push({ kind: 'expression', source, start: open });
+    if (parts.length > templateBudgets.maxExpressionsPerString * 2 + 1) {
+      throw new TemplateSyntaxError(
+        `more than ${templateBudgets.maxExpressionsPerString} "{{ }}" expressions in one value`,
+        open,
+      );
+    }
     cursor = close + 2;
   }
   if (cursor < text.length) parts.push({ kind: 'text', text: text.slice(cursor) });
@@ -155,6 +175,7 @@ export interface TemplateString {
 export function findTemplateStrings(config: unknown, rawFields: readonly string[]): TemplateString[] {
   const found: TemplateString[] = [];
   const visit = (value: unknown, path: (string | number)[]): void => {
+    if (path.length > templateBudgets.maxDepth) return;
     if (typeof value === 'string') {
       if (hasTemplate(value)) found.push({ path: [...path], text: value });
     } else if (Array.isArray(value)) {
@@ -212,6 +233,12 @@ export function compileConfigTemplates(config: unknown, rawFields: readonly stri
     return index;
   };
   const patch = compileValue(config, [], rawFields, intern);
+  if (expressions.length > templateBudgets.maxExpressionsPerConfig) {
+    throw new TemplateSyntaxError(
+      `config: more than ${templateBudgets.maxExpressionsPerConfig} distinct "{{ }}" expressions`,
+      0,
+    );
+  }
   if (patch === undefined) return { expressions, apply: () => config };
   return { expressions, apply: (values) => applyPatch(patch, values) };
 }
@@ -222,6 +249,7 @@ function compileValue(
   rawFields: readonly string[],
   intern: (source: string) => number,
 ): Patch | undefined {
+  if (path.length > templateBudgets.maxDepth) return undefined;
   if (typeof value === 'string') return compileString(value, path, intern);
   if (Array.isArray(value)) {
     const children: [number, Patch][] = [];

@@ -3,7 +3,13 @@ import { workflowDocumentSchema, type WorkflowDocument } from './document.js';
 import { isJsonObject } from './json.js';
 import { inputPortsOf, isTrigger, outputPortsOf, type AnyNodeType } from './node.js';
 import type { NodeRegistry } from './registry.js';
-import { findTemplateStrings, parseTemplate, TemplateSyntaxError, type TemplateString } from './templates.js';
+import {
+  findTemplateStrings,
+  parseTemplate,
+  templateBudgets,
+  TemplateSyntaxError,
+  type TemplateString,
+} from './templates.js';
 
 /**
  * The validator every document passes before it is saved or run (DESIGN §3).
@@ -12,6 +18,7 @@ import { findTemplateStrings, parseTemplate, TemplateSyntaxError, type TemplateS
  */
 
 export type ValidationCode =
+  | 'sandbox_limit'
   | 'invalid_document'
   | 'invalid_node'
   | 'invalid_edge'
@@ -105,6 +112,43 @@ export function validateWorkflow(input: unknown, registry: NodeRegistry): Valida
 
   if (parsed.success && issues.length === 0) return { ok: true, document: parsed.data, issues: [] };
   return parsed.success ? { ok: false, issues, document: parsed.data } : { ok: false, issues };
+}
+
+/**
+ * Sandbox limits a document asks for above the server's (DESIGN §6: a workflow or node may
+ * lower them, never raise them). Warnings, not errors: the engine clamps them at run time to
+ * the server's; these name each field that will be clamped.
+ */
+export function sandboxLimitWarnings(
+  document: WorkflowDocument,
+  server: { memoryMb: number; cpuTimeoutMs: number },
+): ValidationIssue[] {
+  const warnings: ValidationIssue[] = [];
+  const check = (
+    limits: { memoryMb?: number; cpuTimeoutMs?: number } | undefined,
+    where: JsonPath,
+    subject: string,
+    nodeId?: string,
+  ): void => {
+    for (const key of ['memoryMb', 'cpuTimeoutMs'] as const) {
+      const asked = limits?.[key];
+      if (asked === undefined || asked <= server[key]) continue;
+      const field = [...where, key].join('.');
+      warnings.push(
+        withOptional(
+          {
+            code: 'sandbox_limit' as const,
+            message: `${subject}: ${field} is ${asked}, above the server's limit of ${server[key]}; ${server[key]} applies`,
+            path: nodeId === undefined ? [...where, key] : ['nodes', document.nodes.findIndex((n) => n.id === nodeId), ...where, key],
+          },
+          { nodeId, field },
+        ),
+      );
+    }
+  };
+  check(document.settings.sandbox, ['settings', 'sandbox'], 'Workflow');
+  for (const node of document.nodes) check(node.sandbox, ['sandbox'], `Node "${node.id}"`, node.id);
+  return warnings;
 }
 
 // ---------------------------------------------------------------------------
@@ -235,6 +279,16 @@ function checkConfig(
   issues: ValidationIssue[],
 ): { value: unknown } | undefined {
   const templates = findTemplateStrings(config, type.rawFields ?? []);
+  const expressions = templates.reduce((sum, template) => sum + template.text.split('{{').length - 1, 0);
+  if (expressions > templateBudgets.maxExpressionsPerConfig) {
+    issues.push({
+      code: 'invalid_expression',
+      message: `Node "${nodeId}": config has ${expressions} "{{ }}" expressions, more than the ${templateBudgets.maxExpressionsPerConfig} a node may have`,
+      nodeId,
+      field: 'config',
+      path: ['nodes', position, 'config'],
+    });
+  }
   for (const template of templates) {
     const problem = templateProblem(template);
     if (problem === undefined) continue;

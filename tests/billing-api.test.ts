@@ -146,6 +146,97 @@ describe('POST /billing/usage', () => {
   });
 });
 
+describe('POST /billing/usage past a hard limit', () => {
+  it('refuses usage past Free’s limit with 402 naming the limit and plan, counting nothing, as billing.checkQuota says', async () => {
+    const free = await createTeam(server);
+    await billingFor(server.db.knex).accounts.setPlan(free.workspaceId, { planId: 'free' });
+    const url = `${billingUrl(free.workspaceId)}/usage`;
+    const ninetyNine = await free.member.client.post<Body>(url, {
+      meter: 'emails',
+      quantity: 99,
+      idempotencyKey: 'bulk-99',
+    });
+    expect(ninetyNine.status).toBe(201);
+    const hundredth = await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'one-more' });
+    expect(hundredth.status).toBe(201);
+    expect(hundredth.body.quota).toMatchObject({ ok: true, used: 100, limit: 100, overage: false });
+
+    const refused = await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'past' });
+    expect(refused.status).toBe(402);
+    expect(refused.body).toMatchObject({ meter: 'emails', plan: 'free', limit: 100, used: 100, upgradeTo: 'starter' });
+    expect(refused.body.detail).toBe('Free plan allows 100 emails per month; upgrade to Starter for 5,000');
+    const report = await free.member.client.get<Body>(url);
+    expect(report.body.meters.find((meter: Body) => meter.meter === 'emails')).toMatchObject({
+      used: 100,
+      limit: 100,
+      overage: 0,
+    });
+    // A key counted before is still answered as a repeat, not refused.
+    expect((await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'one-more' })).status).toBe(200);
+
+    // billing.checkQuota, run as a node, says the same thing.
+    const quota = await runCheckQuota(free, { meter: 'emails', quantity: 1 });
+    expect(quota.ports).toEqual(['exceeded']);
+  });
+
+  it('counts usage past the limit as overage on a plan that bills it', async () => {
+    const pro = await createTeam(server);
+    await billingFor(server.db.knex).accounts.setPlan(pro.workspaceId, { planId: 'professional' });
+    const url = `${billingUrl(pro.workspaceId)}/usage`;
+    expect((await pro.member.client.post<Body>(url, { meter: 'emails', quantity: 50_000, idempotencyKey: 'all' })).status).toBe(201);
+    const over = await pro.member.client.post<Body>(url, { meter: 'emails', quantity: 10, idempotencyKey: 'more' });
+    expect(over.status).toBe(201);
+    expect(over.body.quota).toMatchObject({ ok: true, used: 50_010, limit: 50_000, overage: true });
+  });
+
+  it('lets exactly the limit through when requests race', async () => {
+    const free = await createTeam(server);
+    await billingFor(server.db.knex).accounts.setPlan(free.workspaceId, { planId: 'free' });
+    const url = `${billingUrl(free.workspaceId)}/usage`;
+    await free.member.client.post<Body>(url, { meter: 'emails', quantity: 90, idempotencyKey: 'base' });
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: `race-${i}` }),
+      ),
+    );
+    expect(answers.filter((answer) => answer.status === 201)).toHaveLength(10);
+    expect(answers.filter((answer) => answer.status === 402)).toHaveLength(10);
+    const report = await free.member.client.get<Body>(url);
+    expect(report.body.meters.find((meter: Body) => meter.meter === 'emails').used).toBe(100);
+  });
+});
+
+/** Publish and run a one-node billing.checkQuota workflow; answers the step's ports and output. */
+async function runCheckQuota(owner: Team, config: object): Promise<{ ports: string[]; output: Body }> {
+  const ws = `/api/v1/workspaces/${owner.workspaceId}`;
+  const id = await workflow(
+    owner.member.client,
+    owner.workspaceId,
+    {
+      schemaVersion: 1,
+      name: 'Check quota',
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {} },
+        { id: 'check', type: 'billing.checkQuota', config },
+      ],
+      edges: [{ from: 'start', to: 'check' }],
+    },
+    false,
+  );
+  const started = await owner.member.client.post<Body>(`${ws}/workflows/${id}/runs`, { input: {} });
+  expect(started.status).toBe(202);
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const run = await owner.member.client.get<Body>(`${ws}/runs/${started.body.id}`);
+    if (['succeeded', 'failed', 'cancelled', 'timed_out'].includes(run.body.status)) {
+      const step = run.body.steps.find((candidate: Body) => candidate.nodeId === 'check');
+      return { ports: step.ports ?? [], output: step.output };
+    }
+    if (Date.now() > until) throw new Error(`run still ${run.body.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 describe('feature gates', () => {
   it('refuses publishing a gated node on Free, naming the node and the plan that has it', async () => {
     const owner = server.client();

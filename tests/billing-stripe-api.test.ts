@@ -47,7 +47,8 @@ async function runNode(
     edges: [{ from: 'start', to: 'billing' }],
   });
   expect(created.status).toBe(201);
-  const published = await owner.member.client.post<Body>(`${path}/workflows/${created.body.id}/publish`, {});
+  // Billing changes are an owner's job: the owner publishes; anyone may then run it.
+  const published = await owner.owner.client.post<Body>(`${path}/workflows/${created.body.id}/publish`, {});
   expect(published.status).toBe(201);
   const started = await owner.member.client.post<Body>(`${path}/workflows/${created.body.id}/runs`, {
     input: {},

@@ -3,7 +3,7 @@ import { addMonths, effectivePlan, periodContaining } from '../api/billing/accou
 import { createBilling, type Billing } from '../api/billing/hub.js';
 import { getPlan, meterIds, nextPlanFor, plans } from '../api/billing/plans.js';
 import { QuotaExceeded, UsageRejected } from '../api/billing/usage.js';
-import { createWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace } from '../api/workspaces/repository.js';
 import { billingMeters } from '../nodes/billing/record-usage.js';
 import { freshDatabase, type TestDatabase } from './setup/db.js';
 
@@ -207,11 +207,13 @@ describe('accounts and trials', () => {
     // Extra seats carry over to a plan that sells them.
     expect(await billing.accounts.setPlan(ws, { planId: 'professional' })).toMatchObject({ seats: 23 });
     await expect(billing.accounts.setPlan(ws, { planId: 'gold' })).rejects.toMatchObject({
-      status: 400,
-      extra: { invalidParams: [{ name: 'planId', reason: 'unknown plan "gold"' }] },
+      kind: 'invalid',
+      field: 'planId',
+      message: 'unknown plan "gold"',
     });
     await expect(billing.accounts.setPlan(ws, { planId: 'free', seats: 5 })).rejects.toMatchObject({
-      extra: { invalidParams: [expect.objectContaining({ name: 'seats' })] },
+      kind: 'invalid',
+      field: 'seats',
     });
     // The legacy column still moves the plan (older tools write it).
     await db.knex('workspaces').where({ id: ws }).update({ plan: 'enterprise' });

@@ -14,7 +14,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace } from '../api/workspaces/repository.js';
 import { PgMailDeliveryLog } from '../api/mail/deliveries.js';
 import { createMailer } from '../api/mail/mailer.js';
 import type { RuntimeBundle } from '../api/runtime-factory.js';

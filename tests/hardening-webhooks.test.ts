@@ -311,9 +311,12 @@ describe('webhook abuse', () => {
     expect(again.body).toMatchObject({ runId: first.body.runId, replayed: true });
 
     // Ten copies of one new delivery at once: one run; each copy succeeds or is told to retry.
+    // A new delivery is signed anew: the same body under the same timestamp is the same signed
+    // request, which is a replay whatever Idempotency-Key it carries (issue 11).
+    const burstSignature = sign(Math.floor(Date.now() / 1000) + 2);
     const burst = await Promise.all(
       Array.from({ length: 10 }, () =>
-        post('abuse-replay', body, { ...sign(), 'idempotency-key': 'delivery-0002' }),
+        post('abuse-replay', body, { ...burstSignature, 'idempotency-key': 'delivery-0002' }),
       ),
     );
     const statuses = burst.map((answer) => answer.status);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { RuntimeBundle } from '../api/runtime-factory.js';
-import { createWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace } from '../api/workspaces/repository.js';
 import { validateWorkflow } from '../engine/validate.js';
 import { createNodeRegistry } from '../nodes/index.js';
 import { nodeTypes } from './fixtures/worker-test-kit.js';

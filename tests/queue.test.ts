@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { inject } from 'vitest';
 import type { RuntimeBundle } from '../api/runtime-factory.js';
-import { createWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace } from '../api/workspaces/repository.js';
 import type { WorkflowDocumentInput } from '../engine/document.js';
 import type { RunEvent } from '../engine/execution.js';
 import type { RunRecord } from '../engine/store.js';

@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../api/db/database.js';
-import { createWorkspace, getWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace, getWorkspace } from '../api/workspaces/repository.js';
 
 /** The embedded default of DESIGN §2: a PostgreSQL of our own under the data directory. */
 

@@ -4,7 +4,7 @@ import type { WorkflowDocument } from '../engine/document.js';
 import type { NewRun, RunRecord, StepRecord } from '../engine/store.js';
 import { uuidv7 } from '../api/db/ids.js';
 import { migrations } from '../api/db/migrations.js';
-import { createWorkspace, ensureWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace, ensureWorkspace } from '../api/workspaces/repository.js';
 import { freshDatabase, type TestDatabase } from './setup/db.js';
 
 function document(name: string, extra: Partial<WorkflowDocument> = {}): WorkflowDocument {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ApprovalStore } from '../api/approvals/store.js';
-import { createWorkspace } from '../api/db/workspace-repository.js';
+import { createWorkspace } from '../api/workspaces/repository.js';
 import type { RuntimeBundle } from '../api/runtime-factory.js';
 import type { WorkflowDocumentInput } from '../engine/document.js';
 import { validateWorkflow } from '../engine/validate.js';

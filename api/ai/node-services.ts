@@ -1,8 +1,16 @@
 import type { NodeServices } from '../../engine/node.js';
 import type { FeatureServiceDeps } from '../services.js';
+import { aiConfigFromEnv } from './config.js';
+import { createAiService } from './service.js';
 
-/** What the ai feature adds to ctx.services (built after the services listed before it in api/services.ts). */
+/** What the ai feature adds to ctx.services: `ai` (local by default, openai-compatible when configured). */
 export function aiNodeServices(deps: FeatureServiceDeps): Partial<NodeServices> {
-  void deps;
-  return {};
+  return {
+    ai: createAiService({
+      knex: deps.knex,
+      credentials: deps.services.credentials,
+      http: deps.services.http,
+      config: aiConfigFromEnv(deps.env),
+    }),
+  };
 }

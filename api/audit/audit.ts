@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type { Knex } from 'knex';
 import { actorOf, type Actor } from '../auth/principal.js';
 import { uuidv7 } from '../db/ids.js';
+import { chainHead, entryHash, type ChainedFields } from './chain.js';
 import { clientInfo } from '../http/client-info.js';
 import type { Principal } from '../http/route.js';
 
@@ -23,18 +24,43 @@ export interface AuditEntry {
 }
 
 export async function audit(knex: Knex, entry: AuditEntry): Promise<string> {
+  // Chained under the workspace's lock: in the caller's transaction when given one (the entry
+  // exists exactly when the change does), else in one of its own.
+  if (!knex.isTransaction) return knex.transaction((trx) => audit(trx, entry));
+  const trx = knex as Knex.Transaction;
   const id = uuidv7();
-  await knex('audit_log').insert({
+  const head = await chainHead(trx, entry.workspaceId);
+  const createdAt = new Date();
+  const fields: ChainedFields = {
+    id,
+    workspace_id: entry.workspaceId,
+    seq: head.seq + 1,
+    actor_ref: entry.actor.userId ? `user:${entry.actor.userId}` : entry.actor.apiKeyId ? `apiKey:${entry.actor.apiKeyId}` : '',
+    action: entry.action,
+    target_type: entry.target?.type ?? null,
+    target_id: entry.target?.id ?? null,
+    // What jsonb gives back: keys re-ordered, undefined dropped — hashed the way it will be read.
+    metadata: JSON.parse(JSON.stringify(entry.metadata ?? {})) as unknown,
+    ip: entry.ip ?? null,
+    user_agent: entry.userAgent ?? null,
+    created_at: createdAt.toISOString(),
+  };
+  await trx('audit_log').insert({
     id,
     workspace_id: entry.workspaceId,
     actor_user_id: entry.actor.userId,
     actor_api_key_id: entry.actor.apiKeyId,
     action: entry.action,
-    target_type: entry.target?.type ?? null,
-    target_id: entry.target?.id ?? null,
-    metadata: JSON.stringify(entry.metadata ?? {}),
-    ip: entry.ip ?? null,
-    user_agent: entry.userAgent ?? null,
+    target_type: fields.target_type,
+    target_id: fields.target_id,
+    metadata: JSON.stringify(fields.metadata),
+    ip: fields.ip,
+    user_agent: fields.user_agent,
+    created_at: createdAt,
+    seq: fields.seq,
+    prev_hash: head.hash,
+    hash: entryHash(head.hash, fields),
+    actor_ref: fields.actor_ref,
   });
   return id;
 }

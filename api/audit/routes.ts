@@ -5,6 +5,7 @@ import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
 import { workspaceParams } from '../workspaces/schemas.js';
+import { verifyChain } from './chain.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -128,5 +129,33 @@ export function auditRoutes({ knex }: ApiContext): AnyRoute[] {
       };
     },
   });
-  return [list];
+  const verify = defineRoute({
+    method: 'get',
+    path: '/api/v1/workspaces/:workspaceId/audit-log/verify',
+    summary: 'Verify the audit log hash chain (admin or owner)',
+    description: 'Recomputes every entry’s hash from its content and the entry before it; names the first entry that does not verify.',
+    tags: ['audit'],
+    auth: { workspaceRole: 'admin' },
+    params: workspaceParams,
+    responses: {
+      200: {
+        description: 'The chain report (ok: false names the broken entry)',
+        schema: z
+          .object({
+            ok: z.boolean(),
+            entries: z.number(),
+            unchained: z.number(),
+            headHash: z.string().nullable(),
+            brokenAt: z
+              .object({ id: z.string(), seq: z.number().nullable(), action: z.string(), reason: z.string() })
+              .nullable(),
+            verifiedAt: z.string(),
+          })
+          .meta({ id: 'AuditChainReport' }),
+      },
+      ...problemResponses(400, 401, 403, 404),
+    },
+    handler: async ({ workspace }) => ({ status: 200, body: await verifyChain(knex, workspaceScope(workspace).id) }),
+  });
+  return [list, verify];
 }

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
-import { invalidField, notFound } from '../http/problem.js';
+import { notFoundError } from '../../engine/errors.js';
+import { billingInputError } from './errors.js';
+import { billingSettings } from './settings.js';
 import {
   DEFAULT_PLAN,
   getPlan,
@@ -65,12 +67,7 @@ const DAY_MS = 86_400_000;
 
 /** REVFLOW_TRIAL_DAYS (default 14); a bad value is a start-up error, not a silent default. */
 export function trialDaysFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.REVFLOW_TRIAL_DAYS?.trim();
-  if (raw === undefined || raw === '') return 14;
-  const days = Number(raw);
-  if (!Number.isInteger(days) || days < 0 || days > 365)
-    throw new Error(`REVFLOW_TRIAL_DAYS must be a whole number of days from 0 to 365, not "${raw}"`);
-  return days;
+  return billingSettings(env).REVFLOW_TRIAL_DAYS;
 }
 
 export function presentAccount(row: BillingAccountRow): BillingAccount {
@@ -194,16 +191,16 @@ export class BillingAccounts {
     change: { planId?: string; seats?: number; status?: BillingStatus },
   ): Promise<BillingAccount> {
     if (change.planId !== undefined && !isPlanId(change.planId))
-      throw invalidField('planId', `unknown plan "${change.planId}"`);
+      throw billingInputError('planId', `unknown plan "${change.planId}"`);
     if (change.status !== undefined && !billingStatuses.includes(change.status))
-      throw invalidField('status', `unknown status "${String(change.status)}"`);
+      throw billingInputError('status', `unknown status "${String(change.status)}"`);
     return this.knex.transaction(async (trx) => {
       await this.get(workspaceId, trx);
       const row = await trx<BillingAccountRow>('billing_accounts')
         .where({ workspace_id: workspaceId })
         .forUpdate()
         .first();
-      if (!row) throw notFound('The billing account');
+      if (!row) throw notFoundError('The billing account');
       const current = presentAccount(row);
       const planId = (change.planId as PlanId | undefined) ?? current.planId;
       const plan = getPlan(planId);
@@ -222,7 +219,7 @@ export class BillingAccounts {
         .where({ workspace_id: workspaceId })
         .update({ plan_id: planId, seats, status, updated_at: this.now() })
         .returning('*');
-      if (!updated) throw notFound('The billing account');
+      if (!updated) throw notFoundError('The billing account');
       return presentAccount(updated);
     });
   }
@@ -231,7 +228,7 @@ export class BillingAccounts {
     const workspace = await db('workspaces')
       .where({ id: workspaceId })
       .first<{ id: string; plan: string; created_at: Date } | undefined>('id', 'plan', 'created_at');
-    if (!workspace) throw notFound('The workspace');
+    if (!workspace) throw notFoundError('The workspace');
     const planId: PlanId = isPlanId(workspace.plan) ? workspace.plan : DEFAULT_PLAN;
     const trial = this.trialDays > 0 && planId === DEFAULT_PLAN;
     const start = workspace.created_at;
@@ -284,14 +281,14 @@ export function seatsForChange(
     return plan.includedSeats + (plan.extraSeatPriceCents === null ? 0 : extra);
   }
   if (!Number.isInteger(requested) || requested < 1)
-    throw invalidField('seats', 'a whole number of seats, at least 1');
+    throw billingInputError('seats', 'a whole number of seats, at least 1');
   if (requested < plan.includedSeats)
-    throw invalidField(
+    throw billingInputError(
       'seats',
       `the ${plan.title} plan includes ${plan.includedSeats} seats; buy at least that many`,
     );
   if (plan.extraSeatPriceCents === null && requested > plan.includedSeats)
-    throw invalidField(
+    throw billingInputError(
       'seats',
       `the ${plan.title} plan has ${plan.includedSeats} seats and sells no extra seats; upgrade the plan instead`,
     );

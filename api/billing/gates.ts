@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { WorkflowDocument } from '../../engine/document.js';
 import type { NodeFamily } from '../../engine/node.js';
 import type { NodeRegistry } from '../../engine/registry.js';
-import { ProblemError } from '../http/problem.js';
+import { DomainError } from '../../engine/errors.js';
 import { effectivePlan } from './accounts.js';
 import { billingFor } from './hub.js';
 import { cheapestPlanWith, featureTitle, getPlan, type FeatureId, type PlanId } from './plans.js';
@@ -72,7 +72,7 @@ export function gatedNodes(
 
 /**
  * Publishing checks the plan: a node of a gated family on a plan without its feature is
- * refused with 402, naming the node and the plan that has it. Trying it records an
+ * refused (a 402 over HTTP), naming the node and the plan that has it. Trying it records an
  * expansion opportunity (add_feature).
  */
 export async function assertPublishAllowed(
@@ -95,12 +95,12 @@ export async function assertPublishAllowed(
   }
   const plan = getPlan(planId);
   const required = getPlan(first.requiredPlan);
-  throw new ProblemError(
-    402,
-    'Plan does not include this feature',
+  throw new DomainError(
+    'quota',
+    'feature_gated',
     `The node "${first.nodeId}" (${first.type}) needs ${featureTitle(first.feature)}, which the ${plan.title} plan does not include; upgrade to ${required.title} to publish it`,
+    undefined,
     {
-      type: 'https://revflow.dev/problems/feature-gated',
       plan: planId,
       requiredPlan: first.requiredPlan,
       feature: first.feature,

@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import type { JsonObject } from '../../engine/json.js';
 import { EventService } from '../events/service.js';
 import type { ApiContext } from '../http/context.js';
-import { seatUsage } from '../workspaces/seat-usage.js';
+import { seatUsage } from './seats.js';
+import { billingSettings } from './settings.js';
 import type { BillingAccountRow } from './accounts.js';
 import { ownerEmails } from './expansions.js';
 import { billingFor, type Billing } from './hub.js';
@@ -17,14 +18,6 @@ export interface SweepResult {
   trialWillEnd: number;
   trialEnded: number;
   emitted: number;
-}
-
-function sweepIntervalFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.REVFLOW_BILLING_SWEEP_MS?.trim();
-  const value = raw ? Number(raw) : 60_000;
-  if (!Number.isInteger(value) || value < 1000)
-    throw new Error(`REVFLOW_BILLING_SWEEP_MS must be a whole number of ms ≥ 1000, not "${raw}"`);
-  return value;
 }
 
 /**
@@ -155,7 +148,7 @@ export function startBilling(ctx: Pick<ApiContext, 'knex' | 'bundle' | 'logger'>
       .finally(() => {
         running = false;
       });
-  }, sweepIntervalFromEnv());
+  }, billingSettings().REVFLOW_BILLING_SWEEP_MS);
   timer.unref();
   return {
     stop: () => {

@@ -27,16 +27,19 @@ export function billingNodeService(billing: Billing): BillingService {
   return {
     async recordUsage(workspaceId, input) {
       const meter = meterOf(input.meter);
-      // Enforcing: refuse before recording (QuotaExceeded names the limit and the plan).
-      if (input.enforce) await billing.usage.check(workspaceId, meter, input.quantity);
-      const { counted } = await billing.usage.record(workspaceId, {
-        meter,
-        quantity: input.quantity,
-        idempotencyKey: input.idempotencyKey,
-        source: 'node',
-        ...(input.subject !== undefined && { subject: input.subject }),
-        ...(input.occurredAt !== undefined && { occurredAt: input.occurredAt }),
-      });
+      // Enforcing: refuse instead of recording, exactly (QuotaExceeded names the limit and the plan).
+      const { counted } = await billing.usage.record(
+        workspaceId,
+        {
+          meter,
+          quantity: input.quantity,
+          idempotencyKey: input.idempotencyKey,
+          source: 'node',
+          ...(input.subject !== undefined && { subject: input.subject }),
+          ...(input.occurredAt !== undefined && { occurredAt: input.occurredAt }),
+        },
+        { enforce: input.enforce },
+      );
       return { counted, quota: status(await billing.usage.evaluate(workspaceId, meter, 0)) };
     },
     async checkQuota(workspaceId, meter, quantity) {

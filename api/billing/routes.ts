@@ -4,7 +4,8 @@ import { invalidInput } from '../../engine/errors.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
-import { seatUsage } from '../workspaces/seat-usage.js';
+import { seatUsage } from './seats.js';
+import { billingMode } from './settings.js';
 import { effectivePlan, inTrial, periodContaining } from './accounts.js';
 import { billingFor } from './hub.js';
 import { features, getPlan, meterIdSchema, meters, plans } from './plans.js';
@@ -115,11 +116,6 @@ const expansionSchema = z
     createdAt: z.string(),
   })
   .meta({ id: 'ExpansionOpportunity' });
-
-/** 'stripe' when STRIPE_SECRET_KEY is set. */
-export function billingMode(env: NodeJS.ProcessEnv = process.env): 'local' | 'stripe' {
-  return env.STRIPE_SECRET_KEY?.trim() ? 'stripe' : 'local';
-}
 
 /** A usage field refused by the meter is a field of this request's body. */
 function inBody(error: unknown): unknown {

@@ -3,12 +3,14 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { audit, auditSource } from '../audit/audit.js';
 import type { ApiContext } from '../http/context.js';
-import { badRequest } from '../http/problem.js';
+import { DomainError } from '../../engine/errors.js';
+import { badRequest, problemOf, ProblemError } from '../http/problem.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
 import { planIdSchema } from './plans.js';
-import { BillingActions } from './stripe/billing.js';
+import { BillingActions } from './actions.js';
+import { STRIPE_FAILURE } from './errors.js';
 import { createStripeClient } from './stripe/client.js';
 import { stripeSettingsFromEnv, type StripeSettings } from './stripe/config.js';
 
@@ -102,6 +104,17 @@ function idempotencyKeyOf(req: Request): string {
   return `${String(req.params.workspaceId)}:${key}`;
 }
 
+/** Stripe refused or failed: a bad gateway (502) naming Stripe's code, not our outage (503). */
+async function viaStripe<T>(work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== STRIPE_FAILURE) throw error;
+    const problem = problemOf(error);
+    throw new ProblemError(502, 'Stripe error', problem.detail, problem.extra);
+  }
+}
+
 /**
  * The Stripe side of the Billing & Usage API: proration preview, plan and seat change, Checkout,
  * the customer portal and invoices. Without STRIPE_SECRET_KEY (local mode) preview and change
@@ -132,7 +145,7 @@ export function stripeBillingRoutes(
       },
       handler: async ({ workspace, body }) => ({
         status: 200,
-        body: await actions.preview(workspaceScope(workspace).id, body),
+        body: await viaStripe(actions.preview(workspaceScope(workspace).id, body)),
       }),
     }),
     defineRoute({
@@ -159,7 +172,7 @@ export function stripeBillingRoutes(
       handler: async ({ req, workspace, principal, body }) => {
         const scope = workspaceScope(workspace);
         const before = await actions.store.get(scope.id);
-        const result = await actions.change(scope.id, body, idempotencyKeyOf(req));
+        const result = await viaStripe(actions.change(scope.id, body, idempotencyKeyOf(req)));
         await audit(ctx.knex, {
           workspaceId: scope.id,
           ...auditSource(req, principal),
@@ -200,7 +213,7 @@ export function stripeBillingRoutes(
       },
       handler: async ({ req, workspace, body }) => ({
         status: 200,
-        body: await actions.checkout(workspaceScope(workspace).id, body, idempotencyKeyOf(req)),
+        body: await viaStripe(actions.checkout(workspaceScope(workspace).id, body, idempotencyKeyOf(req))),
       }),
     }),
     defineRoute({
@@ -219,7 +232,7 @@ export function stripeBillingRoutes(
       },
       handler: async ({ req, workspace, body }) => ({
         status: 200,
-        body: await actions.portal(workspaceScope(workspace).id, body.returnUrl, idempotencyKeyOf(req)),
+        body: await viaStripe(actions.portal(workspaceScope(workspace).id, body.returnUrl, idempotencyKeyOf(req))),
       }),
     }),
     defineRoute({
@@ -243,7 +256,7 @@ export function stripeBillingRoutes(
         status: 200,
         body: {
           mode: actions.mode,
-          items: await actions.invoices(workspaceScope(workspace).id, query.limit),
+          items: await viaStripe(actions.invoices(workspaceScope(workspace).id, query.limit)),
         },
       }),
     }),

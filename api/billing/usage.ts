@@ -12,6 +12,7 @@ import {
   type PlanId,
 } from './plans.js';
 import { QuotaExceeded, UsageRejected } from './errors.js';
+import { billingSettings } from './settings.js';
 
 export { QuotaExceeded, UsageRejected };
 
@@ -85,12 +86,7 @@ export const EXPANSION_THRESHOLD = 0.8;
 const FUTURE_SKEW_MS = 5 * 60_000;
 
 export function graceMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.REVFLOW_USAGE_GRACE_HOURS?.trim();
-  if (raw === undefined || raw === '') return 48 * 3_600_000;
-  const hours = Number(raw);
-  if (!Number.isFinite(hours) || hours < 0)
-    throw new Error(`REVFLOW_USAGE_GRACE_HOURS must be a number of hours ≥ 0, not "${raw}"`);
-  return hours * 3_600_000;
+  return billingSettings(env).REVFLOW_USAGE_GRACE_HOURS * 3_600_000;
 }
 
 /** "Free plan allows 100 emails per month; upgrade to Starter for 5,000". */

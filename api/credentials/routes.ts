@@ -69,13 +69,14 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
             type: body.type,
             data: body.data,
             createdBy: principal?.userId ?? null,
+            ...(body.allowedHosts && { allowedHosts: body.allowedHosts }),
           });
           await audit(knex, {
             workspaceId: scope.id,
             ...auditSource(req, principal),
             action: 'credential.create',
             target: { type: 'credential', id: created.id },
-            metadata: { name: created.name, type: created.type },
+            metadata: { name: created.name, type: created.type, allowedHosts: created.allowedHosts },
           });
           return { status: 201, body: created };
         } catch (error) {
@@ -134,6 +135,7 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
           const updated = await store.update(scope.id, params.id, {
             ...(body.name !== undefined && { name: body.name }),
             ...(data !== undefined && { data }),
+            ...(body.allowedHosts !== undefined && { allowedHosts: body.allowedHosts }),
           });
           if (!updated) throw notFound('The credential');
           await audit(knex, {
@@ -141,7 +143,11 @@ export function credentialRoutes({ knex, secrets }: ApiContext): AnyRoute[] {
             ...auditSource(req, principal),
             action: 'credential.update',
             target: { type: 'credential', id: updated.id },
-            metadata: { name: updated.name, dataChanged: data !== undefined },
+            metadata: {
+              name: updated.name,
+              dataChanged: data !== undefined,
+              ...(body.allowedHosts !== undefined && { allowedHosts: body.allowedHosts }),
+            },
           });
           return { status: 200, body: updated };
         } catch (error) {

@@ -25,26 +25,106 @@ export const credentialDataSchemas = {
     password: z.string().max(10_000).optional(),
     from: z.string().max(500).optional(),
   }),
+  openaiCompatible: z.object({
+    baseUrl: z
+      .string()
+      .trim()
+      .max(2000)
+      .refine(
+        (value) => /^https?:\/\/[^/]/i.test(value) && URL.canParse(value),
+        'an http(s):// URL such as https://api.openai.com/v1',
+      )
+      .describe('The API base, before /chat/completions'),
+    apiKey: z.string().max(10_000).optional().describe('Not needed by a local Ollama or LM Studio'),
+    model: z.string().trim().min(1).max(200).optional(),
+    embeddingModel: z.string().trim().min(1).max(200).optional(),
+  }),
 } as const;
 
-export const credentialTypeSchema = z.enum(['apiKey', 'basicAuth', 'bearer', 'smtp', 'header']);
+export const credentialTypeSchema = z.enum([
+  'apiKey',
+  'basicAuth',
+  'bearer',
+  'smtp',
+  'header',
+  'openaiCompatible',
+]);
 export type CredentialTypeName = z.infer<typeof credentialTypeSchema>;
 
 const name = z.string().trim().min(1).max(200);
 
+/** `api.example.com`, `api.example.com:8443`, `*.example.com`, `10.0.0.5`, `[2001:db8::1]:443`. */
+const hostPattern = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(260)
+  .regex(
+    /^(?:(?:\*\.)?[a-z0-9_](?:[a-z0-9_-]{0,62})(?:\.[a-z0-9_](?:[a-z0-9_-]{0,62}))*\.?|\[[0-9a-f:.]+\])(?::\d{1,5})?$/,
+    'a host name, host:port or *.domain (e.g. "api.hubspot.com")',
+  );
+
+/**
+ * The hosts the credential may be sent to (issue 11). Without it the credential is not bound:
+ * it may then only go to hosts on the workspace's outbound allow-list, which admins keep.
+ */
+export const allowedHostsSchema = z
+  .array(hostPattern)
+  .min(1, 'name at least one host, or leave allowedHosts out')
+  .max(50)
+  .describe('Hosts the secret may be sent to: host, host:port or *.domain');
+
 export const createCredentialSchema = z
   .discriminatedUnion('type', [
-    z.object({ name, type: z.literal('apiKey'), data: credentialDataSchemas.apiKey }),
-    z.object({ name, type: z.literal('basicAuth'), data: credentialDataSchemas.basicAuth }),
-    z.object({ name, type: z.literal('bearer'), data: credentialDataSchemas.bearer }),
-    z.object({ name, type: z.literal('header'), data: credentialDataSchemas.header }),
-    z.object({ name, type: z.literal('smtp'), data: credentialDataSchemas.smtp }),
+    z.object({
+      name,
+      type: z.literal('apiKey'),
+      data: credentialDataSchemas.apiKey,
+      allowedHosts: allowedHostsSchema.optional(),
+    }),
+    z.object({
+      name,
+      type: z.literal('basicAuth'),
+      data: credentialDataSchemas.basicAuth,
+      allowedHosts: allowedHostsSchema.optional(),
+    }),
+    z.object({
+      name,
+      type: z.literal('bearer'),
+      data: credentialDataSchemas.bearer,
+      allowedHosts: allowedHostsSchema.optional(),
+    }),
+    z.object({
+      name,
+      type: z.literal('header'),
+      data: credentialDataSchemas.header,
+      allowedHosts: allowedHostsSchema.optional(),
+    }),
+    z.object({
+      name,
+      type: z.literal('smtp'),
+      data: credentialDataSchemas.smtp,
+      allowedHosts: allowedHostsSchema.optional(),
+    }),
+    z.object({
+      name,
+      type: z.literal('openaiCompatible'),
+      data: credentialDataSchemas.openaiCompatible,
+      allowedHosts: allowedHostsSchema.optional(),
+    }),
   ])
   .meta({ id: 'NewCredential' });
 
 /** A change: a new name, and/or new secret data (checked against the credential's type). */
 export const updateCredentialSchema = z
-  .object({ name: name.optional(), data: z.record(z.string(), z.unknown()).optional() })
+  .object({
+    name: name.optional(),
+    data: z.record(z.string(), z.unknown()).optional(),
+    allowedHosts: allowedHostsSchema
+      .nullable()
+      .optional()
+      .describe('null: unbind (workspace allow-list only)'),
+  })
   .meta({ id: 'CredentialChange' });
 
 /** What the API shows of a credential: never any of its data. */
@@ -54,6 +134,7 @@ export const credentialSchema = z
     workspaceId: z.uuid(),
     name: z.string(),
     type: credentialTypeSchema,
+    allowedHosts: z.array(z.string()).nullable().describe('null: not bound; only the workspace allow-list'),
     createdBy: z.uuid().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -73,5 +154,7 @@ export function toSecret(type: CredentialTypeName, data: unknown): CredentialSec
       return { type, ...credentialDataSchemas.header.parse(data) };
     case 'smtp':
       return { type, ...credentialDataSchemas.smtp.parse(data) };
+    case 'openaiCompatible':
+      return { type, ...credentialDataSchemas.openaiCompatible.parse(data) };
   }
 }

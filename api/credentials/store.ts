@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import type { CredentialsService, ResolvedCredential } from '../../nodes/services.js';
+// The allowedHosts/hostsSource fields of ResolvedCredential are declared there.
+import '../../nodes/actions/http-auth.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { credentialTypeSchema, toSecret, type CredentialTypeName } from './schemas.js';
 
@@ -9,6 +11,7 @@ export interface CredentialRow {
   name: string;
   type: string;
   sealed_data: string;
+  allowed_hosts: string[] | null;
   created_by: string | null;
   created_at: Date;
   updated_at: Date;
@@ -19,6 +22,7 @@ export interface CredentialView {
   workspaceId: string;
   name: string;
   type: CredentialTypeName;
+  allowedHosts: string[] | null;
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;
@@ -54,6 +58,7 @@ export class CredentialStore implements CredentialsService {
       workspaceId: row.workspace_id,
       name: row.name,
       type: credentialTypeSchema.parse(row.type),
+      allowedHosts: row.allowed_hosts ?? null,
       createdBy: row.created_by,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
@@ -78,6 +83,8 @@ export class CredentialStore implements CredentialsService {
     type: CredentialTypeName;
     data: unknown;
     createdBy: string | null;
+    /** Where the secret may be sent; absent: not bound (the workspace allow-list only). */
+    allowedHosts?: string[];
   }): Promise<CredentialView> {
     const id = crypto.randomUUID();
     const sealed = this.secrets.seal(
@@ -91,6 +98,9 @@ export class CredentialStore implements CredentialsService {
         name: input.name,
         type: input.type,
         sealed_data: sealed,
+        // jsonb: knex would send a JS array as a Postgres array.
+        allowed_hosts: (input.allowedHosts ? JSON.stringify(input.allowedHosts) : null) as unknown as
+          string[] | null,
         created_by: input.createdBy,
       })
       .returning('*');
@@ -100,10 +110,13 @@ export class CredentialStore implements CredentialsService {
   async update(
     workspaceId: string,
     id: string,
-    change: { name?: string; data?: unknown },
+    change: { name?: string; data?: unknown; allowedHosts?: string[] | null },
   ): Promise<CredentialView | undefined> {
     const patch: Partial<CredentialRow> = { updated_at: new Date() };
     if (change.name !== undefined) patch.name = change.name;
+    if (change.allowedHosts !== undefined)
+      patch.allowed_hosts = (change.allowedHosts === null ? null : JSON.stringify(change.allowedHosts)) as
+        string[] | null;
     if (change.data !== undefined)
       patch.sealed_data = this.secrets.seal(
         JSON.stringify(change.data),
@@ -128,6 +141,24 @@ export class CredentialStore implements CredentialsService {
     const data: unknown = JSON.parse(
       this.secrets.open(row.sealed_data, CredentialStore.context(workspaceId, row.id)),
     );
-    return { id: row.id, name: row.name, secret: toSecret(type, data) };
+    const secret = toSecret(type, data);
+    if (row.allowed_hosts)
+      return {
+        id: row.id,
+        name: row.name,
+        secret,
+        allowedHosts: row.allowed_hosts,
+        hostsSource: 'credential',
+      };
+    // Not bound: an SMTP credential goes to its own server (an admin typed it in); any other only
+    // to the hosts admins put on the workspace's outbound allow-list. Never to a host a member picks.
+    const allowList = await this.knex('workspace_outbound_hosts')
+      .where({ workspace_id: workspaceId })
+      .first<{ hosts: string[] } | undefined>('hosts');
+    const allowedHosts = [
+      ...(allowList?.hosts ?? []),
+      ...(secret.type === 'smtp' ? [`${secret.host}:${secret.port}`] : []),
+    ];
+    return { id: row.id, name: row.name, secret, allowedHosts, hostsSource: 'workspace' };
   }
 }

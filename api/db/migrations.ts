@@ -8,6 +8,9 @@ import * as billing from '../../migrations/20261127000006_billing.js';
 import * as stripe from '../../migrations/20261127000007_stripe.js';
 import * as waits from '../../migrations/20261127000008_waits.js';
 import * as mailDeliveries from '../../migrations/20261127000009_mail_deliveries.js';
+import * as hardeningApi from '../../migrations/20261204000011_hardening_api.js';
+import * as safety from '../../migrations/20261204000013_safety.js';
+import * as analytics from '../../migrations/20261204000015_analytics.js';
 import { withConnection } from './pg-connection.js';
 
 /**
@@ -25,6 +28,9 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261127000007_stripe', module: stripe },
   { name: '20261127000008_waits', module: waits },
   { name: '20261127000009_mail_deliveries', module: mailDeliveries },
+  { name: '20261204000011_hardening_api', module: hardeningApi },
+  { name: '20261204000013_safety', module: safety },
+  { name: '20261204000015_analytics', module: analytics },
 ];
 
 export interface NamedMigration {

@@ -121,7 +121,10 @@ const CLAIM_SQL = `
 WITH requests AS (
   SELECT * FROM json_to_recordset($1::json) AS c(id uuid, "executorId" text, "staleAfterMs" float8)
 ), claimed AS (
-  UPDATE runs AS t SET status = 'running', executor_id = c."executorId", started_at = COALESCE(t.started_at, now())
+  UPDATE runs AS t SET status = 'running', executor_id = c."executorId", started_at = COALESCE(t.started_at, now()),
+    -- Taking a running run from another executor means that one died while running it.
+    takeovers = t.takeovers + CASE WHEN t.status = 'running' AND t.executor_id IS DISTINCT FROM c."executorId"
+      THEN 1 ELSE 0 END
   FROM requests AS c
   WHERE t.id = ANY($2::uuid[]) AND t.id = c.id AND (
     t.status = 'queued'
@@ -132,7 +135,7 @@ WITH requests AS (
       OR NOT EXISTS (
         SELECT 1 FROM executors AS e
         WHERE e.id = t.executor_id AND e.last_seen_at > now() - c."staleAfterMs" * interval '1 millisecond'))))
-  RETURNING ${RUN_COLUMNS_T}
+  RETURNING ${RUN_COLUMNS_T}, t.takeovers
 )
 SELECT claimed.*,
   (SELECT COALESCE(json_agg(s), '[]'::json) FROM steps AS s WHERE s.run_id = claimed.id) AS steps
@@ -482,7 +485,7 @@ export class PgRunStore implements RunStore {
 
   private flushClaims(items: ClaimItem[]): Promise<Outcome<ClaimedRun | undefined>[]> {
     return this.flushIsolated(items, async (batch) => {
-      const rows = await query<RunRow & { steps: StepRow[] }>(this.knex, {
+      const rows = await query<RunRow & { steps: StepRow[]; takeovers: number }>(this.knex, {
         name: 'revflow_claim_runs',
         text: CLAIM_SQL,
         values: [
@@ -501,7 +504,10 @@ export class PgRunStore implements RunStore {
         const row = claimed.get(item.runId);
         // Two executors asking for one run in one batch: only the one it went to gets it.
         if (!row || row.executor_id !== item.executorId) return undefined;
-        return { run: runFromRow(row), steps: row.steps.map(stepFromRow) };
+        const run = runFromRow(row);
+        // Only a taken-over run carries the count (engine/execution.ts then marks each step started).
+        if (row.takeovers > 0) Object.assign(run, { takeovers: row.takeovers });
+        return { run, steps: row.steps.map(stepFromRow) };
       });
     });
   }

@@ -5,11 +5,24 @@ import type { ApiContext } from '../http/context.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceScope } from '../http/workspace-scope.js';
+import { isPlatformEventName, PLATFORM_EVENT_PREFIXES } from './platform.js';
 import { EventService } from './service.js';
+
+/** Revflow's own event names (DESIGN §9), in any case, and their bare family names. */
+function isReservedName(name: string): boolean {
+  const lower = name.toLowerCase();
+  return isPlatformEventName(lower) || PLATFORM_EVENT_PREFIXES.some((prefix) => lower === prefix.slice(0, -1));
+}
 
 const postEventSchema = z.object({
   id: z.string().min(1).max(200).describe("The sender's event id: a repeated id starts nothing"),
-  name: eventNameSchema.describe('The event name, e.g. "user.signed_up"'),
+  name: eventNameSchema
+    .refine(
+      (name) => !isReservedName(name),
+      `is reserved for events Revflow emits itself (${PLATFORM_EVENT_PREFIXES.map((p) => `${p}*`).join(', ')}); ` +
+        'choose a name of your own, e.g. "app.user_signed_up"',
+    )
+    .describe('The event name, e.g. "user.signed_up"; platform names (billing.*, nps.*, ...) are reserved'),
   data: z.record(z.string(), z.unknown()).optional().describe('The event payload (a JSON object)'),
   occurredAt: z.iso
     .datetime({ offset: true })

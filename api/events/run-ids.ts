@@ -1,19 +1,14 @@
 import { createHash } from 'node:crypto';
+import { v7 } from 'uuid';
 
 /**
- * A run id derived from its parts, laid out as a uuid v7 (time first, so run ids keep sorting
- * by time) with the rest from a SHA-256 of the parts. Every delivery of the same cause
- * computes the same id, and the runs table's primary key lets only the first insert through.
+ * A run id derived from its parts: a uuid v7 (time first, so run ids keep sorting by time) whose
+ * other bits are a SHA-256 of the parts. Every delivery of the same cause computes the same id,
+ * and the runs table's primary key lets only the first insert through.
  */
 export function derivedRunId(timeMs: number, parts: readonly string[]): string {
   const hash = createHash('sha256').update(parts.join('\n')).digest();
-  const bytes = Buffer.alloc(16);
-  bytes.writeUIntBE(Math.max(0, Math.floor(timeMs)), 0, 6);
-  hash.copy(bytes, 6, 0, 10);
-  bytes[6] = 0x70 | (bytes[6]! & 0x0f);
-  bytes[8] = 0x80 | (bytes[8]! & 0x3f);
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  return v7({ msecs: Math.max(0, Math.floor(timeMs)), random: hash.subarray(0, 16) });
 }
 
 /** The run an event starts for one trigger node; the time is when the event was first received. */

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { uuidv7 } from '../db/ids.js';
 import express, { type Request, type Router } from 'express';
 import type { Knex } from 'knex';
 import type { Json } from '../../engine/json.js';
@@ -6,8 +6,11 @@ import type { Runtime } from '../../engine/runtime.js';
 import { finishedRunStatuses } from '../../engine/store.js';
 import { badRequest, conflict, notFound, ProblemError, sendProblem } from '../http/problem.js';
 import type { RunEvent } from '../../engine/execution.js';
-import type { WebhookResponse } from '../../nodes/actions/webhook-respond.js';
+import { isReservedResponseHeader, type WebhookResponse } from '../../nodes/actions/webhook-respond.js';
+import { assertCleanInput } from '../http/input-guard.js';
 import { WebhookRateLimiter, webhookRateLimitFromEnv } from './rate-limit.js';
+import { SignatureReplayGuard } from './replay.js';
+import { hookResponseHeaders } from './response-headers.js';
 import { SIGNATURE_HEADER, verifySignature } from './signature.js';
 import { normalisePath, type WebhookEntry, type WebhookRegistry } from './webhook-registry.js';
 
@@ -49,7 +52,11 @@ function eventOf(req: Request, path: string, raw: Buffer): Json {
     if (!hiddenHeaders.has(name) && value !== undefined)
       headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
-  return { method: req.method, path, headers, query: req.query as Json, body: parseBody(req, raw) };
+  const body = parseBody(req, raw);
+  // What Postgres cannot store or recursive code cannot walk is refused here, naming the field.
+  assertCleanInput(body, 'body');
+  assertCleanInput(req.query, 'query');
+  return { method: req.method, path, headers, query: req.query as Json, body };
 }
 
 /**
@@ -60,6 +67,9 @@ export function webhookIngress(deps: IngressDeps): Router {
   const router = express.Router();
   const windowMs = deps.idempotencyWindowMs ?? 24 * 3_600_000;
   const limiter = new WebhookRateLimiter(deps.rateLimitPerSecond ?? webhookRateLimitFromEnv());
+  const replays = new SignatureReplayGuard(deps.knex);
+  // Every answer under /hooks, problems included: never sniffed, never script in our origin.
+  router.use('/hooks', hookResponseHeaders());
 
   /** Claim an Idempotency-Key for a new run, or return the run that already has it. */
   const claimKey = async (
@@ -106,6 +116,7 @@ export function webhookIngress(deps: IngressDeps): Router {
         const segments = (req.params as unknown as { path: string[] }).path;
         const path = normalisePath(segments.join('/'));
         if (!uuidPattern.test(workspaceId)) throw notFound('The webhook');
+        assertCleanInput(path, 'path');
         const entry = await deps.webhooks.lookup(workspaceId, path);
         if (!entry) {
           if (await inactiveHas(workspaceId, path))
@@ -118,19 +129,27 @@ export function webhookIngress(deps: IngressDeps): Router {
         }
         limiter.guard(res, entry.workspaceId, entry.path);
         const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        let signature: string | undefined;
         if (entry.secret) {
           const check = verifySignature(req.header(SIGNATURE_HEADER), entry.secret, raw);
           if (!check.ok) throw new ProblemError(401, 'Bad signature', check.reason, { reason: check.reason });
+          signature = check.signature;
         }
         const input = eventOf(req, path, raw);
 
-        let runId: string = randomUUID();
+        let runId: string = uuidv7();
         const key = req.header('idempotency-key');
+        if (key !== undefined && (key.length === 0 || key.length > 255))
+          throw badRequest('Idempotency-Key must be 1 to 255 characters', [
+            { name: 'headers.idempotency-key', reason: 'length' },
+          ]);
+        if (signature !== undefined) {
+          if ((await replays.check(entry.workflowId, signature, key)) === 'replayed') {
+            const reason = 'This signed request was already received: sign every delivery anew';
+            throw new ProblemError(409, 'Replayed request', reason, { reason });
+          }
+        }
         if (key !== undefined) {
-          if (key.length === 0 || key.length > 255)
-            throw badRequest('Idempotency-Key must be 1 to 255 characters', [
-              { name: 'headers.idempotency-key', reason: 'length' },
-            ]);
           const claim = await claimKey(entry, key, runId);
           if (!claim.fresh) {
             const first = await deps.runtime().engine.store.getRun(claim.runId);
@@ -246,15 +265,21 @@ async function respondWhenReady(
 
 /**
  * Written out directly rather than through res.send/res.json: a webhook answer needs no ETag
- * (hashing every body), and this is the hot path. A text body is HTML unless the workflow said
- * otherwise, as with res.send.
+ * (hashing every body), and this is the hot path. The answer is JSON unless the workflow set a
+ * Content-Type; whatever the type, the sandbox CSP and nosniff set for /hooks stay (the node
+ * refuses reserved headers; they are skipped here too, for answers stored before that rule).
  */
 function sendResponse(res: express.Response, response: WebhookResponse): void {
-  const text = typeof response.body === 'string';
-  const body = text ? (response.body as string) : (JSON.stringify(response.body) ?? 'null');
-  res.status(response.status).set(response.headers);
-  if (!res.hasHeader('content-type'))
-    res.setHeader('Content-Type', text ? 'text/html; charset=utf-8' : 'application/json; charset=utf-8');
+  let contentType: string | undefined;
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (isReservedResponseHeader(name) || !/^[\t\x20-\x7e\x80-\xff]*$/.test(value)) continue;
+    if (name.toLowerCase() === 'content-type') contentType = value;
+    else res.setHeader(name, value);
+  }
+  const raw = typeof response.body === 'string' && contentType !== undefined;
+  const body = raw ? (response.body as string) : (JSON.stringify(response.body) ?? 'null');
+  res.setHeader('Content-Type', contentType ?? 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
+  const status = response.status >= 200 && response.status <= 599 ? response.status : 200;
+  res.status(status).end(body);
 }

@@ -3,7 +3,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 export const SIGNATURE_HEADER = 'revflow-signature';
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: string };
+/** `signature`: the v1 value that matched, remembered for the tolerance window (replays, replay.ts). */
+export type SignatureCheck = { ok: true; signature: string } | { ok: false; reason: string };
 
 /** `Revflow-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "t.body")>` (several v1 allowed). */
 export function signPayload(
@@ -44,7 +45,7 @@ export function verifySignature(
   );
   for (const signature of signatures) {
     const given = Buffer.from(signature, 'utf8');
-    if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true };
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return { ok: true, signature };
   }
   return { ok: false, reason: 'The signature does not match the body' };
 }

@@ -20,14 +20,17 @@ interface Frame {
 
 function pathOf(frame: Frame, location: string): string {
   const parts: string[] = [];
-  for (let at: Frame | undefined = frame; at; at = at.parent) if (at.key !== undefined) parts.push(String(at.key));
+  for (let at: Frame | undefined = frame; at; at = at.parent)
+    if (at.key !== undefined) parts.push(String(at.key));
   return [location, ...parts.reverse()].join('.');
 }
+
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why this text may not be stored, or undefined when it is fine. */
 export function textProblem(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain the NUL character (\\u0000)';
-  if (!text.isWellFormed()) return 'must be valid Unicode (it holds a lone surrogate such as \\ud800)';
+  if (loneSurrogate.test(text)) return 'must be valid Unicode (it holds a lone surrogate such as \\ud800)';
   return undefined;
 }
 

@@ -12,8 +12,10 @@ export interface RateLimitSettings {
   signupPerIp: number;
   /** Login attempts per client IP and window, successful or not. */
   loginPerIp: number;
-  /** Failed login attempts per email and window; successes do not count. */
+  /** Failed logins per email (and per email from one address) before each attempt must wait. */
   loginFailuresPerEmail: number;
+  /** The first wait after those free failures, in ms; it doubles with every further failure. */
+  loginDelayMs: number;
 }
 
 export interface HttpSettings {
@@ -29,6 +31,11 @@ export interface HttpSettings {
   metricsToken: string | undefined;
   sessionTtlMs: number;
   rateLimits: RateLimitSettings;
+  /**
+   * Mail to account owners (someone signed up with their address): SMTP_URL and the sender,
+   * REVFLOW_MAIL_FROM. Undefined without SMTP_URL: nothing is sent.
+   */
+  accountMail?: { smtpUrl: string; from: string };
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -51,6 +58,9 @@ const envSchema = z.object({
   REVFLOW_SIGNUP_RATE_LIMIT: z.coerce.number().int().positive().default(10),
   REVFLOW_LOGIN_RATE_LIMIT: z.coerce.number().int().positive().default(50),
   REVFLOW_LOGIN_FAILURES_PER_EMAIL: z.coerce.number().int().positive().default(5),
+  SMTP_URL: z.string().optional(),
+  REVFLOW_MAIL_FROM: z.string().max(320).optional(),
+  REVFLOW_LOGIN_DELAY_MS: z.coerce.number().int().min(1).max(600_000).default(1_000),
 });
 
 function parseOrigins(list: string | undefined): string[] {
@@ -95,11 +105,20 @@ export function httpSettingsFromEnv(
     trustProxy: parseTrustProxy(e.REVFLOW_TRUST_PROXY),
     metricsToken: e.REVFLOW_METRICS_TOKEN,
     sessionTtlMs: e.REVFLOW_SESSION_TTL_DAYS * DAY_MS,
+    ...(e.SMTP_URL
+      ? {
+          accountMail: {
+            smtpUrl: e.SMTP_URL,
+            from: e.REVFLOW_MAIL_FROM ?? `Revflow <no-reply@${new URL(e.REVFLOW_PUBLIC_URL).hostname}>`,
+          },
+        }
+      : {}),
     rateLimits: {
       windowMs: e.REVFLOW_RATE_LIMIT_WINDOW_MS,
       signupPerIp: e.REVFLOW_SIGNUP_RATE_LIMIT,
       loginPerIp: e.REVFLOW_LOGIN_RATE_LIMIT,
       loginFailuresPerEmail: e.REVFLOW_LOGIN_FAILURES_PER_EMAIL,
+      loginDelayMs: e.REVFLOW_LOGIN_DELAY_MS,
     },
   };
 }

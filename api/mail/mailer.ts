@@ -3,7 +3,14 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection/index.js';
 import type { CheckedTarget } from '../net/ssrf.js';
-import type { CredentialSecret, CredentialsService, MailMessage, MailService } from '../../nodes/services.js';
+import { credentialHostProblem } from '../../nodes/actions/http-auth.js';
+import type {
+  CredentialSecret,
+  CredentialsService,
+  MailMessage,
+  MailService,
+  ResolvedCredential,
+} from '../../nodes/services.js';
 import type { DeliveryRecord, MailDeliveryLog } from './deliveries.js';
 
 export interface MailerOptions {
@@ -139,18 +146,22 @@ function deliver(
 export function createMailer(options: MailerOptions): MailService {
   const targetFor = async (workspaceId: string, credentialId: string | undefined): Promise<SmtpTarget> => {
     if (credentialId) {
-      let secret: CredentialSecret;
+      let resolved: ResolvedCredential;
       try {
-        ({ secret } = await options.credentials.resolve(workspaceId, credentialId));
+        resolved = await options.credentials.resolve(workspaceId, credentialId);
       } catch (error) {
         throw new MailSetupError((error as Error).message, 'credential', 'credentialId');
       }
+      const secret: CredentialSecret = resolved.secret;
       if (secret.type !== 'smtp')
         throw new MailSetupError(
           `The credential ${credentialId} is a ${secret.type} credential, not smtp`,
           'config',
           'credentialId',
         );
+      // A credential bound to hosts (issue 11) is sent to no SMTP server outside them.
+      const unbound = credentialHostProblem(resolved, secret.host, secret.port);
+      if (unbound) throw new MailSetupError(unbound, 'credential', 'credentialId');
       // Connect to the checked address; TLS still verifies the certificate for the host name.
       const pinned = options.guard
         ? (await options.guard(workspaceId, secret.host, secret.port)).address

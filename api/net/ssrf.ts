@@ -29,11 +29,21 @@ for (const [network, prefix] of [
 ] as const) {
   forbidden.addSubnet(network, prefix, 'ipv4');
 }
-// IPv6: unspecified, loopback, unique-local, link-local, site-local (deprecated), multicast,
-// documentation, NAT64 and 6to4 (they embed IPv4 addresses we cannot see through cheaply).
+// IPv6: IPv4-compatible (::/96, which holds :: and ::1 and ::127.0.0.1 — issue 11), IPv4-translated
+// (::ffff:0:0:0/96), discard-only, unique-local, link-local, site-local (deprecated), multicast,
+// documentation, ORCHID, benchmarking, SRv6 SIDs, and the translation prefixes NAT64 (well-known
+// and local-use), 6to4 and Teredo (they embed IPv4 addresses we cannot see through cheaply).
 for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
+  ['::', 96],
+  ['::ffff:0:0:0', 96],
+  ['100::', 64],
+  ['2001::', 32],
+  ['2001:2::', 48],
+  ['2001:10::', 28],
+  ['2001:20::', 28],
+  ['3fff::', 20],
+  ['5f00::', 16],
+  ['64:ff9b:1::', 48],
   ['fc00::', 7],
   ['fe80::', 10],
   ['fec0::', 10],

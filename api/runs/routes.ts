@@ -88,7 +88,8 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
         ...problems,
       },
       handler: async ({ workspace, query }) => {
-        // Run ids are uuid v7: ordering by id is ordering by creation time.
+        // Newest first by creation time, whatever made the id (random, derived from an event, a
+        // tick or a parent run); the id breaks ties. The cursor is the last run's id.
         const rows = (await knex('runs')
           .where('workspace_id', workspace!.id)
           .modify((q) => {
@@ -96,9 +97,16 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
             if (query.status) q.where('status', query.status);
             if (query.from) q.where('created_at', '>=', new Date(query.from));
             if (query.to) q.where('created_at', '<', new Date(query.to));
-            if (query.cursor) q.where('id', '<', query.cursor);
+            if (query.cursor)
+              q.whereRaw('(created_at, id) < (SELECT created_at, id FROM runs WHERE id = ? AND workspace_id = ?)', [
+                query.cursor,
+                workspace!.id,
+              ]);
           })
-          .orderBy('id', 'desc')
+          .orderBy([
+            { column: 'created_at', order: 'desc' },
+            { column: 'id', order: 'desc' },
+          ])
           .limit(query.limit + 1)
           .select('*')) as RunRow[];
         const page = rows.slice(0, query.limit).map(runFromRow);

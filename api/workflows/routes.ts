@@ -191,9 +191,14 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       body: z.object({ note: z.string().max(2000).optional() }).default({}),
       responses: { 201: { description: 'Published', schema: versionSchema }, ...problems },
       handler: async ({ req, workspace, params, body, principal }) => {
-        const version = await service.publish(workspace!.id, params.id, body.note, principal?.userId ?? null);
+        const version = await service.publish(workspace!.id, params.id, body.note, {
+          userId: principal?.userId ?? null,
+          role: workspace!.role,
+        });
+        // The version id lets the run-time role check find an API key that published it.
         await record(req, principal, workspace!.id, 'workflow.publish', params.id, {
           version: version.number,
+          versionId: version.id,
         });
         return { status: 201, body: presentVersion(version) };
       },

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { WorkflowDocument } from '../../engine/document.js';
+import type { NodeRole } from '../../engine/node.js';
 import type { NodeRegistry } from '../../engine/registry.js';
 import { validateWorkflow, type ValidationIssue } from '../../engine/validate.js';
 import type {
@@ -9,8 +10,10 @@ import type {
   WorkflowSummary,
 } from '../db/workflow-repository.js';
 import { assertPublishAllowed } from '../billing/gates.js';
-import { conflict, notFound } from '../http/problem.js';
+import { assertSafetyPolicy } from '../safety/publish.js';
+import { conflictError, notFoundError } from '../../engine/errors.js';
 import type { WebhookRegistry } from '../hooks/webhook-registry.js';
+import { assertPublisherMayPublish } from './publishers.js';
 import { invalidDocument } from './validation.js';
 
 export type WorkflowStatus = 'draft' | 'published' | 'active';
@@ -58,7 +61,7 @@ export class WorkflowService {
 
   async get(workspaceId: string, workflowId: string): Promise<WorkflowRecord> {
     const workflow = await this.workflows.get(workflowId, { workspaceId });
-    if (!workflow) throw notFound('The workflow');
+    if (!workflow) throw notFoundError('The workflow');
     return workflow;
   }
 
@@ -66,16 +69,20 @@ export class WorkflowService {
     workspaceId: string,
     workflowId: string,
     note: string | undefined,
-    userId: string | null,
+    publisher: { userId: string | null; role: NodeRole },
   ): Promise<VersionRecord> {
     const workflow = await this.get(workspaceId, workflowId);
     const result = validateWorkflow(workflow.draft, this.registry);
     if (!result.ok) throw invalidDocument(result.issues, 'Fix the workflow before publishing');
+    // A node that does what a route restricts (changing the plan: owners) needs that role to publish.
+    if (result.document) assertPublisherMayPublish(this.registry, result.document, publisher.role);
     // Feature gates: a node the plan does not include is refused (402), naming the plan that has it.
     if (result.document) await assertPublishAllowed(this.knex, this.registry, workspaceId, result.document);
+    // The workspace safety policy: every path to an outbound node passes the required guardrails.
+    if (result.document) await assertSafetyPolicy(this.knex, this.registry, workspaceId, result.document);
     const version = await this.workflows.publish(workflowId, note, {
       workspaceId,
-      ...(userId ? { createdBy: userId } : {}),
+      ...(publisher.userId ? { createdBy: publisher.userId } : {}),
     });
     // An active workflow follows its published version.
     if (workflow.active) await this.activate(workspaceId, workflowId, version.id);
@@ -85,9 +92,9 @@ export class WorkflowService {
   async activate(workspaceId: string, workflowId: string, versionId?: string): Promise<WorkflowRecord> {
     const workflow = await this.get(workspaceId, workflowId);
     const target = versionId ?? workflow.publishedVersionId;
-    if (!target) throw conflict('Publish the workflow before activating it');
+    if (!target) throw conflictError('Publish the workflow before activating it');
     const version = await this.workflows.getVersion(target, { workspaceId });
-    if (!version || version.workflowId !== workflowId) throw notFound('The version');
+    if (!version || version.workflowId !== workflowId) throw notFoundError('The version');
     const updated = await this.knex.transaction(async (trx) => {
       await this.webhooks.register(trx, version);
       return this.workflows.activate(workflowId, target, { workspaceId });

@@ -1,5 +1,5 @@
 import type { ValidationIssue } from '../../engine/validate.js';
-import { ProblemError } from '../http/problem.js';
+import { DomainError } from '../../engine/errors.js';
 
 /** Where an issue points, as problem+json `invalidParams[].name`: `nodes.<id>.config.source`, `edges[2].to`, ... */
 export function issueParamName(issue: ValidationIssue): string {
@@ -9,13 +9,12 @@ export function issueParamName(issue: ValidationIssue): string {
   return issue.path.length > 0 ? issue.path.join('.') : 'document';
 }
 
-/** A 400 listing every problem of a document, each with its node and field, for the canvas. */
+/** Bad input (a 400 over HTTP) listing every problem of a document, each with its node and field, for the canvas. */
 export function invalidDocument(
   issues: readonly ValidationIssue[],
   detail = 'The workflow has problems to fix',
-): ProblemError {
-  return new ProblemError(400, 'Invalid workflow', `${detail}: ${issues[0]?.message ?? ''}`.trim(), {
-    type: 'https://revflow.dev/problems/invalid-workflow',
+): DomainError {
+  return new DomainError('invalid', 'invalid_workflow', `${detail}: ${issues[0]?.message ?? ''}`.trim(), undefined, {
     invalidParams: issues.map((issue) => ({ name: issueParamName(issue), reason: issue.message })),
     issues,
   });

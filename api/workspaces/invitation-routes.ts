@@ -23,7 +23,7 @@ import {
   inviteBody,
   workspaceParams,
 } from './schemas.js';
-import { assertSeatAvailable, seatUsage } from './seat-usage.js';
+import { assertSeatAvailable, seatUsage } from '../billing/seats.js';
 
 const invitationParams = workspaceParams.extend({ invitationId: z.uuid() });
 

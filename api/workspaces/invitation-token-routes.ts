@@ -20,7 +20,7 @@ import {
 } from './invitations.js';
 import { addMember, findMember, lockWorkspace } from './repository.js';
 import { invitationPreviewSchema, workspaceSummarySchema, workspaceSummaryView } from './schemas.js';
-import { assertSeatAvailable, seatUsage } from './seat-usage.js';
+import { assertSeatAvailable, seatUsage } from '../billing/seats.js';
 
 const tokenParams = z.object({
   token: z.string().min(20, 'Not an invitation token').max(200, 'Not an invitation token'),

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
 import { randomBytes } from 'node:crypto';
-import { uuidv7 } from '../db/ids.js';
-import { slugify } from '../db/workspace-repository.js';
+import { isUuid, uuidv7 } from '../db/ids.js';
 import type { Role } from '../http/route.js';
-import { DEFAULT_PLAN } from './seats.js';
+import { DEFAULT_PLAN } from '../billing/plans.js';
+
+/** The one repository of workspaces and their members (sign-up, the CLI, tests, the routes). */
 
 export interface WorkspaceRow {
   id: string;
@@ -19,6 +20,78 @@ export interface MemberRow {
   name: string;
   role: Role;
   created_at: Date;
+}
+
+/** A workspace as tests, the CLI and the engine's callers see it. */
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  slug: string;
+  plan: string;
+  createdAt: Date;
+}
+
+export interface NewWorkspace {
+  name: string;
+  /** Default: made from the name; a suffix is added when it is taken. */
+  slug?: string;
+  plan?: string;
+}
+
+/** Lowercase letters, digits and dashes, for URLs. */
+export function slugify(name: string): string {
+  const slug = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 48);
+  return slug === '' ? 'workspace' : slug;
+}
+
+const toRecord = (row: WorkspaceRow): WorkspaceRecord => ({
+  id: row.id,
+  name: row.name,
+  slug: row.slug,
+  plan: row.plan,
+  createdAt: row.created_at,
+});
+
+/** Create a workspace without an owner (tests, the CLI). An explicit slug that is taken is an error. */
+export async function createWorkspace(knex: Knex, workspace: NewWorkspace): Promise<WorkspaceRecord> {
+  const base = workspace.slug ?? slugify(workspace.name);
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const slug = attempt === 0 ? base : `${base}-${randomBytes(3).toString('hex')}`;
+    const [row] = await knex<WorkspaceRow>('workspaces')
+      .insert({ id: uuidv7(), name: workspace.name, slug, plan: workspace.plan ?? DEFAULT_PLAN })
+      .onConflict('slug')
+      .ignore()
+      .returning('*');
+    if (row) return toRecord(row);
+    if (workspace.slug !== undefined) throw new Error(`the workspace slug "${slug}" is taken`);
+  }
+  throw new Error(`no free slug for workspace "${workspace.name}"`);
+}
+
+/** The workspace with this slug, created if missing (e.g. the CLI's own workspace). */
+export async function ensureWorkspace(
+  knex: Knex,
+  workspace: NewWorkspace & { slug: string },
+): Promise<WorkspaceRecord> {
+  await knex('workspaces')
+    .insert({ id: uuidv7(), name: workspace.name, slug: workspace.slug, plan: workspace.plan ?? DEFAULT_PLAN })
+    .onConflict('slug')
+    .ignore();
+  const row = await knex<WorkspaceRow>('workspaces').where({ slug: workspace.slug }).first();
+  if (!row) throw new Error(`workspace "${workspace.slug}" vanished while being ensured`);
+  return toRecord(row);
+}
+
+export async function getWorkspace(knex: Knex, id: string): Promise<WorkspaceRecord | undefined> {
+  if (!isUuid(id)) return undefined;
+  const row = await findWorkspace(knex, id);
+  return row && toRecord(row);
 }
 
 /**

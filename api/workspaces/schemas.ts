@@ -3,7 +3,7 @@ import { emailSchema, isoDate } from '../auth/schemas.js';
 import { roles } from '../http/route.js';
 import { invitationStatus, type InvitationWithInviter } from './invitations.js';
 import type { MemberRow, WorkspaceRow } from './repository.js';
-import type { SeatUsage } from './seat-usage.js';
+import type { SeatUsage } from '../billing/seats.js';
 
 export const roleSchema = z.enum(roles).meta({ id: 'Role', description: 'viewer < member < admin < owner' });
 

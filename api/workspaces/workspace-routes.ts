@@ -15,7 +15,7 @@ import {
   workspaceSummarySchema,
   workspaceSummaryView,
 } from './schemas.js';
-import { seatUsage } from './seat-usage.js';
+import { seatUsage } from '../billing/seats.js';
 
 /** A person's workspaces; create, read, rename one. */
 export function workspaceRoutes({ knex }: ApiContext): AnyRoute[] {

@@ -1,12 +1,12 @@
-import { WarmIsolate } from './warm-isolate.js';
+import type { PooledIsolate } from './pooled.js';
 
 export interface PoolOptions {
   /** Warm isolates per (workspace, memory limit). */
   isolatesPerWorkspace: number;
   /** Isolates across all workspaces; idle ones beyond it are disposed, least recently used first. */
   maxIsolates: number;
-  /** Compiled functions kept per isolate. */
-  compileCacheSize: number;
+  /** A new warm isolate (in the sandbox process, or inline). */
+  create: (workspaceId: string, memoryMb: number) => PooledIsolate;
 }
 
 export interface IsolateInfo {
@@ -21,24 +21,24 @@ export interface IsolateInfo {
  * replaced when one dies (memory limit), evicted when idle and over the global cap.
  */
 export class IsolatePool {
-  private readonly groups = new Map<string, WarmIsolate[]>();
+  private readonly groups = new Map<string, PooledIsolate[]>();
   /** Every live isolate, least recently leased first (Set keeps insertion order). */
-  private readonly recency = new Set<WarmIsolate>();
+  private readonly recency = new Set<PooledIsolate>();
   private disposed = false;
 
   constructor(private readonly options: PoolOptions) {}
 
   /** An isolate for one session of `workspaceId`; give it back with release(). */
-  lease(workspaceId: string, memoryMb: number): WarmIsolate {
+  lease(workspaceId: string, memoryMb: number): PooledIsolate {
     if (this.disposed) throw new Error('The sandbox has been disposed');
     const key = `${memoryMb}\u0000${workspaceId}`;
     const group = (this.groups.get(key) ?? []).filter((warm) => {
       if (!warm.alive) this.recency.delete(warm);
       return warm.alive;
     });
-    let warm: WarmIsolate;
+    let warm: PooledIsolate;
     if (group.length < this.options.isolatesPerWorkspace) {
-      warm = new WarmIsolate(workspaceId, memoryMb, this.options.compileCacheSize);
+      warm = this.options.create(workspaceId, memoryMb);
       group.push(warm);
     } else {
       warm = group.reduce((least, candidate) =>
@@ -53,7 +53,7 @@ export class IsolatePool {
     return warm;
   }
 
-  release(warm: WarmIsolate): void {
+  release(warm: PooledIsolate): void {
     warm.openSessions = Math.max(0, warm.openSessions - 1);
   }
 

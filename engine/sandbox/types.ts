@@ -34,13 +34,18 @@ export interface SandboxSession {
    * Evaluate expressions (the text between `{{` and `}}`) against the scope, in one crossing
    * into the isolate. Synchronous: expressions are short, and bounded by the CPU timeout.
    */
-  evaluate(expressions: readonly string[], scope: ExpressionScope, options?: { timeoutMs?: number }): Json[];
+  evaluate(
+    expressions: readonly string[],
+    scope: ExpressionScope,
+    options?: { timeoutMs?: number; maxResultBytes?: number },
+  ): Json[];
   /** Run a `code.javascript` body: `input` and the scope are visible, `return` gives the output. */
   runCode(
     source: string,
     input: Json,
     scope: ExpressionScope,
-    options?: { timeoutMs?: number; signal?: AbortSignal },
+    /** `maxResultBytes`: a result text longer than this fails before it leaves the isolate. */
+    options?: { timeoutMs?: number; signal?: AbortSignal; maxResultBytes?: number },
   ): Promise<CodeRunResult>;
   /** Release what the run held in the isolate. */
   close(): void;

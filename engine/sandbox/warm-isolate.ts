@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { wrapperFor, syntaxErrorFrom, type CompileMode } from './compile.js';
 import { crossingError } from './errors.js';
-import { LruMap } from './lru.js';
+import { LRUCache } from 'lru-cache';
 import { guardConfigFor, runtimeConfig } from './realm/config.js';
 import { realmScripts, type RealmScript } from './realm/scripts.js';
 import { SandboxError } from './types.js';
@@ -20,18 +20,30 @@ export const PENDING = '~';
 let nextSerial = 1;
 
 /**
+ * V8's heap maximum is this many times the isolate's memory limit. isolated-vm sets the two
+ * equal, and then one allocation larger than what is left of the heap — a hash table or
+ * dictionary-mode array doubling, `for (let i = 0; ; i++) a[i * 100] = i` — is a fatal OOM
+ * (abort) instead of an error. With the heap this much larger and the difference held by a
+ * ballast ArrayBuffer that isolated-vm counts against the limit, the user still gets
+ * `memoryMb`, isolated-vm's own check ends the isolate cleanly at that limit, and the
+ * doubling has room to happen first. Measured (128 MB): dictionary, named-property, Map,
+ * push and array-of-arrays loops all ended as a memory-limit error instead of an abort.
+ */
+const HEADROOM_FACTOR = 8;
+
+/**
  * One isolate with one context, bootstrapped once into a hardened realm (realm/*.js), plus
  * the cache of user functions compiled in it. Everything here is synchronous: a warm call
  * is one `applySync` on a cached function reference.
  */
 export class WarmIsolate {
   readonly serial = nextSerial++;
-  /** Sessions currently bound to this isolate; only an isolate with none may be evicted. */
-  openSessions = 0;
   private readonly isolate: ivm.Isolate;
   private readonly context: ivm.Context;
   private readonly runtime: Record<RuntimeFunction, FunctionRef>;
-  private readonly compiled: LruMap<string, CompileResult>;
+  private readonly compiled: LRUCache<string, CompileResult>;
+  /** See HEADROOM_FACTOR; held from the host only, unreachable from inside. */
+  private readonly ballast: ivm.Reference<unknown> | undefined;
   private nextFile = 1;
 
   constructor(
@@ -39,9 +51,10 @@ export class WarmIsolate {
     readonly memoryMb: number,
     compileCacheSize: number,
   ) {
-    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb });
+    this.isolate = new ivm.Isolate({ memoryLimit: memoryMb * HEADROOM_FACTOR });
     try {
       this.context = this.isolate.createContextSync();
+      this.ballast = this.holdBallast(memoryMb);
       const api = this.bootstrap(realmScripts.runtime, [JSON.stringify(runtimeConfig)], true);
       this.bootstrap(realmScripts.guards, [JSON.stringify(guardConfigFor(memoryMb))], false);
       const notFrozen = this.bootstrap(realmScripts.harden, [], false);
@@ -51,8 +64,13 @@ export class WarmIsolate {
       this.isolate.dispose();
       throw error;
     }
-    this.compiled = new LruMap(compileCacheSize, (_key, result) => {
-      if ('id' in result && this.alive) this.runtime.forget.applySync(undefined, [result.id as never]);
+    this.compiled = new LRUCache<string, CompileResult>({
+      max: compileCacheSize,
+      // Only an eviction frees the function inside: clear() comes with the isolate's end.
+      dispose: (result, _key, reason) => {
+        if (reason === 'evict' && 'id' in result && this.alive)
+          this.runtime.forget.applySync(undefined, [result.id as never]);
+      },
     });
   }
 
@@ -90,6 +108,11 @@ export class WarmIsolate {
 
   dispose(): void {
     this.compiled.clear();
+    try {
+      this.ballast?.release();
+    } catch {
+      // Gone with its isolate.
+    }
     if (this.alive) this.isolate.dispose();
   }
 
@@ -123,6 +146,21 @@ export class WarmIsolate {
       });
     } finally {
       script.release();
+    }
+  }
+
+  /**
+   * The headroom trick (see HEADROOM_FACTOR): an ArrayBuffer counted by isolated-vm's
+   * allocator but never touched (calloc'd, so it costs address space, not memory). If the
+   * machine cannot even reserve it, the isolate runs without headroom (and the sandbox
+   * process is the only line of defence).
+   */
+  private holdBallast(memoryMb: number): ivm.Reference<unknown> | undefined {
+    const bytes = memoryMb * (HEADROOM_FACTOR - 1) * 1024 * 1024;
+    try {
+      return this.context.evalSync(`new ArrayBuffer(${bytes})`, { reference: true }) as ivm.Reference<unknown>;
+    } catch {
+      return undefined;
     }
   }
 

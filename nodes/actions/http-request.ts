@@ -73,7 +73,8 @@ export const httpRequestNode = defineNode({
   run: async (ctx) => {
     const config = ctx.config;
     const http = required(ctx.services.http, 'outbound HTTP');
-    const auth = await resolveHttpAuth(ctx, config.credentialId);
+    // Only once the URL's host is one the credential may be sent to (issue 11).
+    const auth = await resolveHttpAuth(ctx, config.credentialId, config.url);
 
     const url = new URL(config.url);
     for (const [name, value] of Object.entries(config.query)) url.searchParams.append(name, String(value));

@@ -31,6 +31,8 @@ export interface AiCallOptions {
   maxTokens?: number;
   /** The step's idempotency key: metering counts a retried step once. */
   idempotencyKey: string;
+  /** A step that makes several AI calls numbers them (default 0): each is metered once under key + index. */
+  callIndex?: number;
   signal?: AbortSignal;
 }
 
@@ -47,13 +49,13 @@ export interface AiService {
     workspaceId: string,
     request: { prompt: string; system?: string },
     options: AiCallOptions,
-  ): Promise<AiMeta & { text: string }>;
+  ): Promise<AiMeta & { text: string; notice?: string }>;
   /** A validated object; one repair retry, then a DomainError (code `ai_invalid_output`) showing the raw text. */
   extract(
     workspaceId: string,
     request: { text: string; schema: AiJsonSchema; instructions?: string },
     options: AiCallOptions,
-  ): Promise<AiMeta & { data: Json; raw: string }>;
+  ): Promise<AiMeta & { data: Json; raw: string; missing?: string[] }>;
   classify(
     workspaceId: string,
     request: { text: string; categories: AiCategory[]; multiLabel: boolean },

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Json } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
 import { billingChanges, billingStepFailure } from './change-seats.js';
+import { changeSourceOf } from './service.js';
 
 /** Plan ids as the catalogue names them (api/billing/plans.ts). */
 export const billingPlanIdSchema = z
@@ -23,6 +24,8 @@ export const changePlanNode = defineNode({
   ].join('\n\n'),
   icon: 'arrow-up-circle',
   sideEffects: true,
+  // As POST billing/change: owners only (checked at publish and, for the publisher, at run time).
+  requiresRole: 'owner',
   config: z.object({
     planId: billingPlanIdSchema,
     seats: z
@@ -40,6 +43,7 @@ export const changePlanNode = defineNode({
         ctx.run.workspaceId,
         { planId: ctx.config.planId, ...(ctx.config.seats !== undefined && { seats: ctx.config.seats }) },
         ctx.idempotencyKey,
+        changeSourceOf(ctx),
       );
       ctx.log.info(`Plan changed to ${result.account.planId} (${result.mode} billing)`);
       return result as unknown as Json;

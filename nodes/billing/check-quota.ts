@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Json } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
-import { required } from '../services.js';
+import { required } from '../required.js';
 import { billingFailure, billingMeters } from './record-usage.js';
 
 export const checkQuotaNode = defineNode({

@@ -21,6 +21,8 @@ export const checkoutLinkNode = defineNode({
   ].join('\n\n'),
   icon: 'link',
   sideEffects: true,
+  // As POST billing/checkout: owners only (checked at publish and, for the publisher, at run time).
+  requiresRole: 'owner',
   config: z.object({
     planId: billingPlanIdSchema.refine(
       (plan) => plan !== 'free',

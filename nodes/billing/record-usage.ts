@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { StepFailure } from '../../engine/errors.js';
 import type { Json } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
-import { required } from '../services.js';
+import { required } from '../required.js';
 
 /** The meters of the plan catalogue (api/billing/plans.ts; a test checks they agree). */
 export const billingMeters = ['emails', 'leads', 'campaigns', 'workflow_runs', 'ai_generations'] as const;

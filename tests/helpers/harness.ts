@@ -5,7 +5,7 @@ import { Runtime, type RuntimeOptions } from '../../engine/runtime.js';
 import { IsolateSandbox } from '../../engine/sandbox/isolate-sandbox.js';
 import type { RunRecord, StepRecord, StepStatus } from '../../engine/store.js';
 import { validateWorkflow } from '../../engine/validate.js';
-import { createWorkspace } from '../../api/db/workspace-repository.js';
+import { createWorkspace } from '../../api/workspaces/repository.js';
 import { createNodeRegistry } from '../../nodes/index.js';
 import { SecretBox } from '../../api/crypto/secret-box.js';
 import { createNodeServices } from '../../api/services.js';

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { existsSync } from 'node:fs';
 import { mkdtemp, chmod, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,7 +8,7 @@ import { findFreePort } from '../../api/db/ports.js';
 import { createKnex, urlForDatabase } from '../../api/db/knex.js';
 import { migrateLatest } from '../../api/db/migrations.js';
 import { TEMPLATE_DATABASE } from './context.js';
-import { startRedisServer } from './redis.js';
+import { REDIS_SERVER, startRedisServer } from './redis.js';
 
 /**
  * One PostgreSQL for the whole test run: DATABASE_URL's server when set, otherwise a throwaway
@@ -15,6 +16,8 @@ import { startRedisServer } from './redis.js';
  * (CREATE DATABASE ... TEMPLATE, see db.ts), which takes milliseconds.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Stop at once, with the one line to run, rather than failing test by test (issue 11).
+  assertSystemPackages();
   const cleanups: Array<() => Promise<unknown>> = [];
   let adminUrl: string;
 
@@ -24,16 +27,22 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'revflow-test-pg-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    // mkdtemp makes the directory 0700; the postgres user must get through it to its cluster.
-    await chmod(dir, 0o755);
-    const server = await startEmbeddedPostgres({
-      clusterDir: path.join(dir, 'pg'),
-      port: await findFreePort(),
-      // Throwaway data: skip the disk flushes that make CREATE DATABASE and commits slow.
-      settings: { fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off' },
-    });
-    cleanups.unshift(() => server.stop());
-    adminUrl = server.url('postgres');
+    try {
+      // mkdtemp makes the directory 0700; the postgres user must get through it (not list it).
+      await chmod(dir, 0o711);
+      const server = await startEmbeddedPostgres({
+        clusterDir: path.join(dir, 'pg'),
+        port: await findFreePort(),
+        // Throwaway data: skip the disk flushes that make CREATE DATABASE and commits slow.
+        settings: { fsync: 'off', full_page_writes: 'off', synchronous_commit: 'off' },
+      });
+      cleanups.unshift(() => server.stop());
+      adminUrl = server.url('postgres');
+    } catch (error) {
+      // Nothing left behind in the temp directory; the message is the one `npm start` gives.
+      await runAll(cleanups);
+      throw new Error(`The tests cannot start PostgreSQL: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   const prefix = `revflow_t${process.pid}_`;
@@ -81,6 +90,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('databaseTemplate', TEMPLATE_DATABASE);
   project.provide('databasePrefix', prefix);
   return () => runAll(cleanups);
+}
+
+/** As tests/helpers/browser.ts finds it (not imported: that would load playwright here). */
+const CHROMIUM_PATH = process.env.REVFLOW_CHROMIUM ?? '/usr/bin/chromium';
+
+/** What a fresh machine needs beside Node for `npm test` (README, first screen). */
+export const SYSTEM_PACKAGES_LINE = 'apt-get install -y redis-server chromium';
+
+function assertSystemPackages(): void {
+  const missing: string[] = [];
+  if (!process.env.REDIS_URL?.trim() && !existsSync(REDIS_SERVER))
+    missing.push(`redis-server (${REDIS_SERVER})`);
+  if (!existsSync(CHROMIUM_PATH)) missing.push(`Chromium (${CHROMIUM_PATH})`);
+  if (missing.length === 0) return;
+  throw new Error(
+    `npm test needs ${missing.join(' and ')}, which this machine lacks. Install them with: ` +
+      `${SYSTEM_PACKAGES_LINE} (or set REDIS_URL / REVFLOW_REDIS_SERVER / REVFLOW_CHROMIUM)`,
+  );
 }
 
 async function runAll(cleanups: Array<() => Promise<unknown>>): Promise<void> {

@@ -13,7 +13,7 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-const REDIS_SERVER = process.env.REVFLOW_REDIS_SERVER ?? '/usr/bin/redis-server';
+export const REDIS_SERVER = process.env.REVFLOW_REDIS_SERVER ?? '/usr/bin/redis-server';
 
 /**
  * A throwaway redis-server on 127.0.0.1 and a free port, persisting nothing. Resolves once it

@@ -29,6 +29,9 @@ export interface StripeSettings {
 
 export type StripeEnv = Partial<Record<keyof z.input<typeof stripeEnvSchema>, string>>;
 
+/** Validated at start with the rest of the configuration (api/config.ts). */
+export const stripeEnvShape = stripeEnvSchema.shape;
+
 export function stripeSettingsFromEnv(env: StripeEnv | NodeJS.ProcessEnv = process.env): StripeSettings {
   const parsed = stripeEnvSchema.safeParse({
     STRIPE_SECRET_KEY: env.STRIPE_SECRET_KEY || undefined,

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import Stripe from 'stripe';
 import type { RuntimeLogger } from '../../../engine/runtime.js';
 import { plans, type MeterId } from '../plans.js';
-import { meterEventName } from './billing.js';
+import { meterEventName } from './provider.js';
 import { createStripeClient } from './client.js';
 import type { StripeSettings } from './config.js';
 

@@ -1,37 +1,15 @@
 import type { Knex } from 'knex';
-import type { BillingChangeResult, BillingChangeService } from '../../../nodes/services.js';
-import { ProblemError } from '../../http/problem.js';
-import { BillingActions, type ChangeResult } from './billing.js';
+import type {
+  BillingChangeResult,
+  BillingChangeService,
+  BillingChangeSource,
+} from '../../../nodes/billing/service.js';
+import { audit } from '../../audit/audit.js';
+import { BillingActions, type BillingChangeRequest } from '../actions.js';
+import type { ChangeResult } from '../provider.js';
 import { createStripeClient } from './client.js';
+import { billingSettings } from '../settings.js';
 import { stripeSettingsFromEnv, type StripeEnv } from './config.js';
-
-/** An error a billing node turns into a step failure: a code and the config field at fault. */
-export class BillingChangeError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'BillingChangeError';
-  }
-}
-
-const CODES: Record<string, string> = {
-  'https://revflow.dev/problems/validation': 'config',
-  'https://revflow.dev/problems/billing-local-mode': 'local_mode',
-  'https://revflow.dev/problems/no-subscription': 'no_subscription',
-  'https://revflow.dev/problems/seats-in-use': 'seats_in_use',
-  'https://revflow.dev/problems/stripe': 'stripe',
-  'https://revflow.dev/problems/stripe-setup': 'stripe_setup',
-};
-
-function translate(error: unknown): unknown {
-  if (!(error instanceof ProblemError)) return error;
-  const type = typeof error.extra.type === 'string' ? error.extra.type : '';
-  const field = error.extra.invalidParams?.[0]?.name;
-  return new BillingChangeError(error.detail ?? error.title, CODES[type] ?? 'billing', field);
-}
 
 function result(change: ChangeResult): BillingChangeResult {
   return {
@@ -45,22 +23,39 @@ function result(change: ChangeResult): BillingChangeResult {
   };
 }
 
-/** The billing nodes' service: BillingActions (Stripe or local) with errors as codes and fields. */
-export function billingChangeService(actions: BillingActions): BillingChangeService {
-  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      throw translate(error);
-    }
+/**
+ * The billing nodes' service: BillingActions (Stripe or local). Its errors are domain errors
+ * (code, field); the billing nodes turn them into step failures. A change writes the audit
+ * entry POST billing/change writes, with the version's publisher as the actor.
+ */
+export function billingChangeService(knex: Knex, actions: BillingActions): BillingChangeService {
+  const change = async (
+    workspaceId: string,
+    request: BillingChangeRequest,
+    key: string,
+    by: BillingChangeSource,
+  ): Promise<BillingChangeResult> => {
+    const before = await actions.store.get(workspaceId);
+    const changed = await actions.change(workspaceId, request, key);
+    await audit(knex, {
+      workspaceId,
+      actor: by.actor,
+      action: 'billing.change',
+      target: { type: 'workflow', id: by.workflowId },
+      metadata: {
+        mode: changed.mode,
+        from: { planId: before.planId, seats: before.seats },
+        to: { planId: changed.account.planId, seats: changed.account.seats },
+        via: { runId: by.runId, nodeId: by.nodeId },
+      },
+    });
+    return result(changed);
   };
   return {
     mode: actions.mode,
-    changeSeats: (workspaceId, seats, key) =>
-      guard(async () => result(await actions.change(workspaceId, { seats }, key))),
-    changePlan: (workspaceId, change, key) =>
-      guard(async () => result(await actions.change(workspaceId, change, key))),
-    checkoutLink: (workspaceId, request, key) => guard(() => actions.checkout(workspaceId, request, key)),
+    changeSeats: (workspaceId, seats, key, by) => change(workspaceId, { seats }, key, by),
+    changePlan: (workspaceId, request, key, by) => change(workspaceId, request, key, by),
+    checkoutLink: (workspaceId, request, key) => actions.checkout(workspaceId, request, key),
   };
 }
 
@@ -69,8 +64,9 @@ export function createBillingChangeService(
   knex: Knex,
   env: (StripeEnv & { REVFLOW_PUBLIC_URL?: string }) | NodeJS.ProcessEnv = process.env,
 ): BillingChangeService {
-  const publicUrl = (env.REVFLOW_PUBLIC_URL || 'http://localhost:3000').replace(/\/+$/, '');
+  const publicUrl = billingSettings(env).REVFLOW_PUBLIC_URL.replace(/\/+$/, '');
   return billingChangeService(
+    knex,
     new BillingActions(knex, createStripeClient(stripeSettingsFromEnv(env)), publicUrl),
   );
 }

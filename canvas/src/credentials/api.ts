@@ -13,7 +13,7 @@ export interface Credential {
   updatedAt: string;
 }
 
-export type CredentialType = 'apiKey' | 'basicAuth' | 'bearer' | 'header' | 'smtp';
+export type CredentialType = 'apiKey' | 'basicAuth' | 'bearer' | 'header' | 'smtp' | 'openaiCompatible';
 
 export interface CredentialInput {
   key: string;
@@ -60,6 +60,27 @@ export const CREDENTIAL_TYPES: Record<CredentialType, { title: string; inputs: C
       { key: 'username', label: 'Username', kind: 'text' },
       { key: 'password', label: 'Password', kind: 'secret' },
       { key: 'from', label: 'Default sender', kind: 'text', placeholder: 'Revflow <ops@example.com>' },
+    ],
+  },
+  // The AI layer's endpoint (api/ai): OpenAI, Ollama, vLLM, LM Studio.
+  openaiCompatible: {
+    title: 'OpenAI-compatible AI',
+    inputs: [
+      {
+        key: 'baseUrl',
+        label: 'Base URL',
+        kind: 'text',
+        required: true,
+        placeholder: 'https://api.openai.com/v1',
+      },
+      { key: 'apiKey', label: 'API key', kind: 'secret' },
+      { key: 'model', label: 'Model', kind: 'text', placeholder: 'gpt-4o-mini' },
+      {
+        key: 'embeddingModel',
+        label: 'Embedding model',
+        kind: 'text',
+        placeholder: 'text-embedding-3-small',
+      },
     ],
   },
 };

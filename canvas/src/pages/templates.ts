@@ -1,4 +1,7 @@
+import { analyticsTemplates } from '../../templates/analytics.js';
 import { billingTemplates } from '../../templates/billing.js';
+import { outboundTemplates } from '../../templates/outbound.js';
+import { feedbackTemplates } from '../../templates/feedback.js';
 import type { WorkflowDocument } from '../api/types.js';
 
 export interface Template {
@@ -128,4 +131,10 @@ export const TEMPLATES: Template[] = [
   },
   // The trial → expansion → upsell path (issue 6), also offered on the Billing & Usage page.
   ...billingTemplates,
+  // Growth analytics (issue 15): churn risk → a task for the account owner.
+  ...analyticsTemplates,
+  // Release announcements and NPS follow-ups (issue 16).
+  ...feedbackTemplates,
+  // A campaign as a workflow (issue 13): the outbound sequence.
+  ...outboundTemplates,
 ];

@@ -475,4 +475,47 @@
         },
       }).parse,
   );
+
+  // ---- resizable buffers ----------------------------------------------------------------
+  // A resizable ArrayBuffer reserves `maxByteLength` of address space and commits pages on
+  // resize() outside isolated-vm's allocator, so it is never counted against the memory
+  // limit (two of them took a host from 150 MB to 2.2 GB). The sandbox has fixed-length
+  // buffers only: the option is refused, read once (a getter cannot answer twice).
+  {
+    const OriginalArrayBuffer = ArrayBuffer;
+    const GuardedArrayBuffer = new OriginalProxy(OriginalArrayBuffer, {
+      construct(target, args, newTarget) {
+        const options = args[1];
+        if ((typeof options === 'object' && options !== null) || typeof options === 'function') {
+          if (options.maxByteLength !== undefined)
+            throw new RangeErrorCtor('resizable ArrayBuffers are not available in the sandbox');
+        }
+        return construct(target, [args[0]], newTarget === GuardedArrayBuffer ? target : newTarget);
+      },
+    });
+    defineProperty(OriginalArrayBuffer.prototype, 'constructor', {
+      value: GuardedArrayBuffer,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    defineProperty(globalThis, 'ArrayBuffer', {
+      value: GuardedArrayBuffer,
+      writable: true,
+      enumerable: false,
+      configurable: true,
+    });
+    // transfer(n) may also produce a resizable buffer (transfer of one keeps it resizable)
+    // and allocates n bytes natively: bounded like the constructor's own length.
+    for (const key of ['transfer', 'transferToFixedLength']) {
+      if (typeof OriginalArrayBuffer.prototype[key] !== 'function') continue;
+      wrap(OriginalArrayBuffer.prototype, key, (original) => ({
+        [key](length) {
+          if (length !== undefined && +length > maxElements * 8)
+            throw tooLarge('ArrayBuffer ' + key + ' length', +length, maxElements * 8);
+          return apply(original, this, length === undefined ? [] : [length]);
+        },
+      })[key]);
+    }
+  }
 });

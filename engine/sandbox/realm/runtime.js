@@ -274,10 +274,19 @@
   function toJson(value) {
     const text = jsonStringify(value);
     if (text === undefined) return 'null';
-    if (text.length > config.maxResultChars) {
-      throw new RangeErrorCtor('result is larger than ' + config.maxResultChars + ' characters');
+    // Checked here, before the text leaves the isolate: the host never copies or parses it.
+    // A JSON text has at least as many UTF-8 bytes as characters, so this never refuses early.
+    if (text.length > resultLimit) {
+      throw new RangeErrorCtor('result is larger than the step output limit of ' + resultLimit + ' bytes');
     }
     return text;
+  }
+
+  /** The result limit of the call in progress (the host passes the step output limit). */
+  let resultLimit = config.maxResultChars;
+  function limitResults(limit) {
+    const n = +limit;
+    resultLimit = n > 0 && n < config.maxResultChars ? n : config.maxResultChars;
   }
 
   // ---- console -----------------------------------------------------------------------
@@ -341,7 +350,8 @@
   // ---- entry points -------------------------------------------------------------------
 
   /** All expressions of one node in one call; returns `[json, ...]` or `!{error}`. */
-  function evaluate(runKey, header, inputBlob, ids, ...texts) {
+  function evaluate(runKey, header, inputBlob, ids, limit, ...texts) {
+    limitResults(limit);
     const run = runFor(runKey);
     applyPush(run, header, texts);
     const args = scopeOf(run, shared(blob(run, inputBlob)), undefined);
@@ -383,7 +393,8 @@
    * Runs a code node. A plain result is returned at once; a promise is settled by the
    * microtask checkpoint that ends this very call, and collect() reads it right after.
    */
-  function runCode(runKey, header, inputBlob, id, ...texts) {
+  function runCode(runKey, header, inputBlob, id, limit, ...texts) {
+    limitResults(limit);
     const run = runFor(runKey);
     applyPush(run, header, texts);
     run.pending = undefined;
@@ -415,7 +426,8 @@
     return PENDING;
   }
 
-  function collect(runKey) {
+  function collect(runKey, limit) {
+    limitResults(limit);
     const run = runFor(runKey);
     const slot = run.pending;
     run.pending = undefined;

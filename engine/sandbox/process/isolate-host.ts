@@ -1,0 +1,108 @@
+/**
+ * The sandbox process (see process-link.ts): holds the warm isolates and answers the host's
+ * requests one at a time over two FIFOs. Whatever kills it — a V8 heap OOM that isolated-vm
+ * cannot turn into an error is an abort() — kills only this process; the host sees the link
+ * close, fails the one call that was running, and starts a new process.
+ *
+ * argv: <request fifo> <answer fifo>. Knows nothing of the host's secrets (its environment is
+ * PATH only) and reaches nothing but its two FIFOs.
+ */
+import { openSync } from 'node:fs';
+import { evaluateOn, runCodeOn } from '../calls.js';
+import { SandboxError } from '../types.js';
+import { WarmIsolate } from '../warm-isolate.js';
+import { LinkClosed, readFrame, writeFrame } from './frames.js';
+
+const [requestPath, answerPath] = process.argv.slice(2);
+if (requestPath === undefined || answerPath === undefined) {
+  process.stderr.write('usage: isolate-host <request fifo> <answer fifo>\n');
+  process.exit(2);
+}
+// The host opened the answer FIFO for reading before it started us, so this open returns at
+// once; the request FIFO's open then tells the host we are up.
+const answers = openSync(answerPath, 'w');
+const requests = openSync(requestPath, 'r');
+
+const isolates = new Map<number, WarmIsolate>();
+
+function isolate(serial: string | undefined): WarmIsolate {
+  const warm = isolates.get(Number(serial));
+  if (warm === undefined) throw new SandboxError('memory', 'sandbox: this isolate is gone');
+  return warm;
+}
+
+function aliveFlag(warm: WarmIsolate): string {
+  if (warm.alive) return '1';
+  isolates.delete(warm.serial);
+  return '0';
+}
+
+function failure(error: unknown, warm: WarmIsolate | undefined): string[] {
+  const alive = warm === undefined ? '1' : aliveFlag(warm);
+  if (error instanceof SandboxError) {
+    return ['e', JSON.stringify({ kind: error.kind, message: error.message, line: error.line }), alive];
+  }
+  return ['x', error instanceof Error ? error.message : String(error), alive];
+}
+
+function answer(parts: string[]): string[] {
+  const [op, ...args] = parts;
+  let warm: WarmIsolate | undefined;
+  try {
+    switch (op) {
+      case 'create': {
+        const [workspaceId, memoryMb, cacheSize] = args;
+        warm = new WarmIsolate(workspaceId ?? '', Number(memoryMb), Number(cacheSize));
+        isolates.set(warm.serial, warm);
+        return ['n', String(warm.serial), '1'];
+      }
+      case 'eval':
+      case 'run': {
+        const [serial, timeoutMs, maxResultChars, runKey, header, inputBlob, ...rest] = args;
+        warm = isolate(serial);
+        const call = {
+          runKey: Number(runKey),
+          timeoutMs: Number(timeoutMs),
+          maxResultChars: Number(maxResultChars),
+          push: { header: header ?? '', inputBlob: Number(inputBlob), texts: [] as string[] },
+        };
+        let value: string;
+        if (op === 'run') {
+          call.push.texts = rest.slice(1);
+          value = runCodeOn(warm, rest[0] ?? '', call);
+        } else {
+          const count = Number(rest[0]);
+          call.push.texts = rest.slice(1 + count);
+          value = evaluateOn(warm, rest.slice(1, 1 + count), call);
+        }
+        return ['v', value, aliveFlag(warm)];
+      }
+      case 'drop':
+        isolates.get(Number(args[0]))?.dropRun(Number(args[1]));
+        return ['k'];
+      case 'dispose': {
+        const serial = Number(args[0]);
+        isolates.get(serial)?.dispose();
+        isolates.delete(serial);
+        return ['k'];
+      }
+      case 'ping':
+        return ['k'];
+      default:
+        return ['x', `sandbox: unknown request ${String(op)}`, '1'];
+    }
+  } catch (error) {
+    return failure(error, warm);
+  }
+}
+
+for (;;) {
+  let request: string[];
+  try {
+    request = readFrame(requests);
+  } catch (error) {
+    // The host went away (or broke the link): nothing is left to serve.
+    process.exit(error instanceof LinkClosed ? 0 : 1);
+  }
+  writeFrame(answers, answer(request));
+}

@@ -1,0 +1,208 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { LinkClosed, readFrame, writeFrame } from './frames.js';
+
+/** How long a new sandbox process may take to come up before a call gives up on it. */
+const CONNECT_TIMEOUT_MS = 30_000;
+/** A call answered this much later than its CPU limit has hung natively: its process is killed. */
+const HANG_GRACE_MS = 2_000;
+
+/** The sandbox process died while it was running this very request (the request is to blame). */
+export class ProcessDied extends Error {
+  constructor(readonly exitDescription: string) {
+    super(`the sandbox process died (${exitDescription})`);
+    this.name = 'ProcessDied';
+  }
+}
+
+/** The request never reached a process (it died or was replaced before): safe to send again. */
+export class NotDelivered extends Error {
+  constructor() {
+    super('the sandbox process was gone before the request reached it');
+    this.name = 'NotDelivered';
+  }
+}
+
+const hostScript = new URL(`./isolate-host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/**
+ * The watchdog: a small thread that SIGKILLs the sandbox process when a call runs far past
+ * its CPU limit (a native loop that never checks for termination would otherwise block the
+ * host for good). The host only stores a deadline per call; the thread looks every 250 ms.
+ */
+const WATCHDOG = `
+const { workerData } = require('node:worker_threads');
+const cell = new BigInt64Array(workerData);
+for (;;) {
+  const deadline = Atomics.load(cell, 0);
+  if (deadline === 0n) { Atomics.wait(cell, 0, 0n, 1000); continue; }
+  if (Date.now() > Number(deadline)) {
+    try { process.kill(Number(Atomics.load(cell, 1)), 'SIGKILL'); } catch {}
+    Atomics.compareExchange(cell, 0, deadline, 0n);
+    continue;
+  }
+  Atomics.wait(cell, 0, deadline, 250);
+}`;
+
+/**
+ * The host's end of one sandbox process (isolate-host.ts): two FIFOs, one blocking request and
+ * answer at a time — the same synchronous crossing applySync was, one process further away.
+ * When the process dies, the request in flight fails with ProcessDied, every isolate it held is
+ * gone (`generation` moves on), and a new process starts at once in the background.
+ */
+export class SandboxProcess {
+  /** Bumped whenever the process is replaced: isolates remember the generation they live in. */
+  generation = 0;
+  private child: ChildProcess | undefined;
+  private dir = '';
+  private requestFd = -1;
+  private answerFd = -1;
+  /** Held open so that the process's open of its answer end returns at once. */
+  private pendingAnswerFd = -1;
+  private connected = false;
+  private disposed = false;
+  private readonly cell = new BigInt64Array(new SharedArrayBuffer(16));
+  private watchdog: Worker | undefined;
+  private lastExit = 'no exit status';
+
+  constructor() {
+    this.start();
+  }
+
+  /** One request and its answer. Throws ProcessDied, NotDelivered or LinkClosed-free errors. */
+  request(parts: readonly string[], timeoutMs: number): string[] {
+    if (this.disposed) throw new Error('The sandbox has been disposed');
+    this.connect();
+    try {
+      writeFrame(this.requestFd, parts);
+    } catch (error) {
+      if (!(error instanceof LinkClosed)) throw error;
+      this.replace();
+      throw new NotDelivered();
+    }
+    Atomics.store(this.cell, 1, BigInt(this.child?.pid ?? 0));
+    Atomics.store(this.cell, 0, BigInt(Date.now() + timeoutMs + HANG_GRACE_MS));
+    try {
+      return readFrame(this.answerFd);
+    } catch (error) {
+      if (!(error instanceof LinkClosed)) throw error;
+      const pid = this.child?.pid;
+      this.replace();
+      throw new ProcessDied(pid === undefined ? this.lastExit : `pid ${pid}`);
+    } finally {
+      Atomics.store(this.cell, 0, 0n);
+    }
+  }
+
+  /** The process's pid (tests kill it to prove the host survives). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.closeLink();
+    void this.watchdog?.terminate();
+  }
+
+  private start(): void {
+    this.dir = mkdtempSync(join(tmpdir(), 'revflow-sandbox-'));
+    const requestPath = join(this.dir, 'requests');
+    const answerPath = join(this.dir, 'answers');
+    execFileSync('mkfifo', ['-m', '600', requestPath, answerPath]);
+    this.pendingAnswerFd = openSync(answerPath, constants.O_RDONLY | constants.O_NONBLOCK);
+    const args = ['--no-node-snapshot'];
+    if (hostScript.pathname.endsWith('.ts')) args.push('--import', 'tsx');
+    // Only PATH: the process must not see the server's secrets (DATABASE_URL, keys, ...).
+    const child = spawn(process.execPath, [...args, hostScript.pathname, requestPath, answerPath], {
+      env: { PATH: process.env.PATH ?? '' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    child.once('exit', (code, signal) => {
+      this.lastExit = signal === null ? `exit code ${code}` : `signal ${signal}`;
+    });
+    child.unref();
+    this.child = child;
+    this.connected = false;
+    this.generation += 1;
+    this.pollConnect();
+  }
+
+  /** Connect in the background so the first call after a (re)start rarely has to wait. */
+  private pollConnect(): void {
+    const generation = this.generation;
+    const poll = (): void => {
+      if (this.disposed || this.connected || generation !== this.generation) return;
+      if (!this.tryConnect()) setTimeout(poll, 10).unref();
+    };
+    setTimeout(poll, 10).unref();
+  }
+
+  private connect(): void {
+    if (this.connected) return;
+    const deadline = Date.now() + CONNECT_TIMEOUT_MS;
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    while (!this.tryConnect()) {
+      if (Date.now() > deadline) {
+        this.replace();
+        throw new Error(`the sandbox process did not start within ${CONNECT_TIMEOUT_MS} ms`);
+      }
+      Atomics.wait(pause, 0, 0, 5);
+    }
+  }
+
+  /** Opens the host's ends once the process has opened its own; false while it is not up yet. */
+  private tryConnect(): boolean {
+    const requestPath = join(this.dir, 'requests');
+    let probe: number;
+    try {
+      probe = openSync(requestPath, constants.O_WRONLY | constants.O_NONBLOCK);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENXIO') return false;
+      throw error;
+    }
+    // A reader exists now, so these blocking opens return at once; the process opened its
+    // answer end before its request end.
+    this.requestFd = openSync(requestPath, constants.O_WRONLY);
+    closeSync(probe);
+    this.answerFd = openSync(join(this.dir, 'answers'), constants.O_RDONLY);
+    closeSync(this.pendingAnswerFd);
+    this.pendingAnswerFd = -1;
+    rmSync(this.dir, { recursive: true, force: true });
+    this.connected = true;
+    this.watchdog ??= this.startWatchdog();
+    return true;
+  }
+
+  private startWatchdog(): Worker {
+    const worker = new Worker(WATCHDOG, { eval: true, workerData: this.cell.buffer });
+    worker.unref();
+    return worker;
+  }
+
+  /** Drop the current process (dead or hung) and start the next one. */
+  private replace(): void {
+    this.closeLink();
+    if (!this.disposed) this.start();
+  }
+
+  private closeLink(): void {
+    for (const fd of [this.requestFd, this.answerFd, this.pendingAnswerFd]) {
+      if (fd >= 0) {
+        try {
+          closeSync(fd);
+        } catch {
+          // already closed
+        }
+      }
+    }
+    this.requestFd = this.answerFd = this.pendingAnswerFd = -1;
+    this.connected = false;
+    this.child?.kill('SIGKILL');
+    if (this.dir !== '') rmSync(this.dir, { recursive: true, force: true });
+  }
+}
