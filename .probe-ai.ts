@@ -1,3 +1,15 @@
+import * as chrono from 'chrono-node';
+import nlp from 'compromise';
+import { findPhoneNumbersInText } from 'libphonenumber-js';
 import { gatherFacts } from './api/ai/local/facts.js';
-const f = gatherFacts('Follow up with Priya Raman (priya@northwind.com) at Northwind Traders.\n', new Date());
-console.log(f.people, f.orgs);
+import { localExtract } from './api/ai/local/extract.js';
+const email = `Hi Tom,\n\nThanks for the call yesterday. We evaluated three vendors and your pricing is the most competitive, but we need SSO and a SOC 2 report. Our budget is $40,000 for the first year, and we want to roll out to 120 reps by February 15. reach me at +1 (415) 555-0199 or priya.raman@northwind.example.\n\nBest regards,\nPriya Raman\nHead of Revenue Operations, Northwind Traders`;
+gatherFacts(email, new Date());
+const t = (name: string, f: () => unknown) => { const s = performance.now(); for (let i=0;i<5;i++) f(); console.log(name, ((performance.now()-s)/5).toFixed(1)); };
+t('chrono', () => chrono.parse(email, new Date(), {forwardDate: true}));
+t('compromise', () => { const d = nlp(email); d.people().out('array'); d.organizations().out('array'); d.places().out('array'); });
+t('phones', () => findPhoneNumbersInText(email, 'US'));
+t('facts', () => gatherFacts(email, new Date()));
+t('extract', () => localExtract(email, {type:'object', properties:{name:{type:'string'}, reps:{type:'integer'}, needsSso:{type:'boolean'}}}));
+const schema = { type: 'object', properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' }, phone: { type: 'string' }, company: { type: 'string' }, reps: { type: 'integer' }, budget: { type: 'number' }, deadline: { type: 'string', format: 'date' }, needsSso: { type: 'boolean' } } };
+for (const key of Object.keys(schema.properties)) t(key, () => localExtract(email, {type:'object', properties: {[key]: (schema.properties as Record<string, unknown>)[key]}} as never));

@@ -19,6 +19,10 @@ const envSchema = z.object({
     .min(1)
     .default(5 * 1024 * 1024),
   REVFLOW_STALE_EXECUTOR_MS: z.coerce.number().int().min(1000).default(30_000),
+  // The AI layer (api/ai/config.ts reads these again for the node services): checked at start.
+  LLM_BASE_URL: z.union([z.literal(''), z.string().url()]).optional(),
+  LLM_MODEL: z.string().max(200).optional(),
+  REVFLOW_AI_TIMEOUT_MS: z.union([z.literal(''), z.coerce.number().int().min(100).max(600_000)]).optional(),
   // Release center, NPS and feedback (api/feedback/settings.ts).
   ...feedbackEnvShape,
   // Trials, usage grace, the billing sweep (api/billing/settings.ts).

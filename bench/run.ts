@@ -22,6 +22,10 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   drain: benchDrain,
   w1: benchW1,
   canvas: async () => (await import('./canvas.bench.js')).benchCanvas(),
+  safety: async () => (await import('./safety.bench.js')).benchSafety(),
+  outbound: async () => (await import('./outbound.bench.js')).benchOutbound(),
+  analytics: async () => (await import('./analytics.bench.js')).benchAnalytics(),
+  ai: async () => (await import('./ai.bench.js')).benchAi(),
   // Installs a pinned Node-RED on first use, so it runs only when asked for: `npm run bench -- anchors`.
   anchors: async () => (await import('./anchors.bench.js')).benchAnchors(),
 };

@@ -254,7 +254,9 @@ export async function seedGrowth(knex: Knex, options: SeedOptions = {}): Promise
     .onConflict('id')
     .ignore();
 
-  // The detector as the API runs it, on the seeded week's clock.
+  // The detector as the API runs it, on the seeded week's clock: it reads the seeded past
+  // again from the start (its events have stable ids, so nothing is emitted twice).
+  await knex('analytics_detector_state').whereIn('key', ['active_days', 'usage_days']).delete();
   await new ActivityDetector(knex, { now: () => end }).run();
   return { workspaceId, ownerId, reps: { ana, ben, cy }, northwindId, end };
 }

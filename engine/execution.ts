@@ -4,7 +4,6 @@ import { jsonByteLength, jsonExceeds, type Json } from './json.js';
 import { evaluateLogic } from './logic.js';
 import {
   Routed,
-  runWithPublisherRole,
   Waiting,
   type ExpressionScope,
   type NodeContext,
@@ -15,6 +14,7 @@ import {
   type WaitSpec,
 } from './node.js';
 import type { NodePlan, WorkflowPlan } from './plan.js';
+import { runWithPublisherRole } from './publisher-role.js';
 import { retryDelayMs, sleep } from './retry.js';
 import { signalWaitsOf, type StoredWait, type WaitStore } from './waits.js';
 import type { SandboxSession } from './sandbox/types.js';

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { RetryPolicy, WorkflowDocument } from './document.js';
-import { StepFailure } from './errors.js';
 import type { Json } from './json.js';
 
 /** Families group node types on the canvas palette. */
@@ -51,7 +50,11 @@ export interface Publisher {
 
 export interface PublisherGuard {
   /** The publisher of `run.versionId`; throws a forbidden error unless they hold `role` now. */
-  require(run: NodeContext<unknown>['run'], node: { id: string; type: string }, role: NodeRole): Promise<Publisher>;
+  require(
+    run: NodeContext<unknown>['run'],
+    node: { id: string; type: string },
+    role: NodeRole,
+  ): Promise<Publisher>;
 }
 
 export interface CodeRunOptions {
@@ -183,21 +186,6 @@ export function defineNode<Schema extends z.ZodType>(
   definition: NodeTypeDefinition<Schema>,
 ): NodeTypeDefinition<Schema> {
   return definition;
-}
-
-/** Run a node type that `requiresRole`: the publisher's role is checked first, failing closed. */
-export async function runWithPublisherRole(
-  nodeType: AnyNodeType,
-  ctx: NodeContext<unknown>,
-  input: Json,
-): Promise<NodeResult> {
-  const role = nodeType.requiresRole;
-  if (!role) return nodeType.run(ctx, input);
-  const guard = ctx.services.publishers;
-  if (!guard)
-    throw new StepFailure(`${nodeType.type} needs a workspace ${role}, and this process cannot check who published the workflow`, 'forbidden');
-  const publisher = await guard.require(ctx.run, ctx.node, role);
-  return nodeType.run({ ...ctx, publisher }, input);
 }
 
 export const roleAtLeast = (role: NodeRole, required: NodeRole): boolean =>

@@ -47,6 +47,7 @@ export function hasTemplate(text: string): boolean {
 export function parseTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];
   let cursor = 0;
+  let expressions = 0;
   for (;;) {
     const open = text.indexOf(OPEN, cursor);
     if (open < 0) break;
@@ -58,7 +59,7 @@ export function parseTemplate(text: string): TemplatePart[] {
     const source = text.slice(open + OPEN.length, close).trim();
     if (source === '') throw new TemplateSyntaxError(`empty "{{ }}" at position ${open}`, open);
     parts.push({ kind: 'expression', source, start: open });
-    if (parts.length > templateBudgets.maxExpressionsPerString * 2 + 1) {
+    if (++expressions > templateBudgets.maxExpressionsPerString) {
       throw new TemplateSyntaxError(
         `more than ${templateBudgets.maxExpressionsPerString} "{{ }}" expressions in one value`,
         open,

@@ -8,7 +8,8 @@ import type { Knex } from 'knex';
  * - Indexes for the analytics queries: per workspace by name and time, and instance-wide by
  *   name and time (instance admins read every workspace).
  * - Platform events carry the time of the fact they report in `data.occurredAt` (the outbox
- *   has no column for it): a trigger copies it to `occurred_at`. Only reserved names, which the
+ *   has no column for it): a trigger copies it to `occurred_at`. Only reserved names (activation,
+ *   session, analytics, outbound, voice), which the
  *   public events API refuses, so no member can backdate an event this way.
  * - `analytics_plan_history`: every plan, status or seat change of a billing account (a
  *   trigger writes it), so MRR movements can be computed from billing history.
@@ -35,7 +36,7 @@ export async function up(knex: Knex): Promise<void> {
       claimed text := NEW.data->>'occurredAt';
     BEGIN
       IF claimed IS NOT NULL
-         AND NEW.name ~ '^(activation|session|analytics)\\.'
+         AND NEW.name ~ '^(activation|session|analytics|outbound|voice)\\.'
          AND claimed ~ '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+){0,1}(Z|[+-]\\d{2}:\\d{2})$' THEN
         BEGIN
           NEW.occurred_at := claimed::timestamptz;

@@ -121,7 +121,11 @@ describe('local classification', () => {
   });
 
   it('hears an angry customer as a complaint (sentiment counts), single label', () => {
-    const result = localClassify('This is broken again and I am furious. I want a refund now!', categories, false);
+    const result = localClassify(
+      'This is broken again and I am furious. I want a refund now!',
+      categories,
+      false,
+    );
     expect(result.labels).toEqual(['complaint']);
     expect(result.scores.complaint).toBeGreaterThan(result.scores.support ?? 1);
   });
@@ -169,6 +173,8 @@ describe('text hygiene', () => {
   });
 
   it('refuses input past the cap, naming the field and the limit', () => {
-    expect(() => cleanText('x'.repeat(101), 'text', 100)).toThrow(/text has 101 characters; AI calls take at most 100/);
+    expect(() => cleanText('x'.repeat(101), 'text', 100)).toThrow(
+      /text has 101 characters; AI calls take at most 100/,
+    );
   });
 });

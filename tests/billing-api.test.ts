@@ -151,31 +151,60 @@ describe('POST /billing/usage past a hard limit', () => {
     const free = await createTeam(server);
     await billingFor(server.db.knex).accounts.setPlan(free.workspaceId, { planId: 'free' });
     const url = `${billingUrl(free.workspaceId)}/usage`;
-    const ninetyNine = await free.member.client.post<Body>(url, {
-      meter: 'emails',
-      quantity: 99,
-      idempotencyKey: 'bulk-99',
+    const bulk = await free.member.client.post<Body>(url, {
+      meter: 'ai_generations',
+      quantity: 49,
+      idempotencyKey: 'bulk-49',
     });
-    expect(ninetyNine.status).toBe(201);
-    const hundredth = await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'one-more' });
-    expect(hundredth.status).toBe(201);
-    expect(hundredth.body.quota).toMatchObject({ ok: true, used: 100, limit: 100, overage: false });
+    expect(bulk.status).toBe(201);
+    const last = await free.member.client.post<Body>(url, {
+      meter: 'ai_generations',
+      idempotencyKey: 'one-more',
+    });
+    expect(last.status).toBe(201);
+    expect(last.body.quota).toMatchObject({ ok: true, used: 50, limit: 50, overage: false });
 
-    const refused = await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'past' });
+    const refused = await free.member.client.post<Body>(url, {
+      meter: 'ai_generations',
+      idempotencyKey: 'past',
+    });
     expect(refused.status).toBe(402);
-    expect(refused.body).toMatchObject({ meter: 'emails', plan: 'free', limit: 100, used: 100, upgradeTo: 'starter' });
-    expect(refused.body.detail).toBe('Free plan allows 100 emails per month; upgrade to Starter for 5,000');
+    expect(refused.body).toMatchObject({
+      meter: 'ai_generations',
+      plan: 'free',
+      limit: 50,
+      used: 50,
+      upgradeTo: 'starter',
+    });
+    expect(refused.body.detail).toBe(
+      'Free plan allows 50 AI generations per month; upgrade to Starter for 500',
+    );
+    // One email event over the 100 emails of Free is refused the same way (the issue's 101/100).
+    for (let i = 0; i < 100; i += 1)
+      expect(
+        (await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: `mail-${i}` })).status,
+      ).toBe(201);
+    expect(
+      (await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'mail-101' })).status,
+    ).toBe(402);
     const report = await free.member.client.get<Body>(url);
+    expect(report.body.meters.find((meter: Body) => meter.meter === 'ai_generations')).toMatchObject({
+      used: 50,
+      limit: 50,
+      overage: 0,
+    });
     expect(report.body.meters.find((meter: Body) => meter.meter === 'emails')).toMatchObject({
       used: 100,
       limit: 100,
-      overage: 0,
     });
     // A key counted before is still answered as a repeat, not refused.
-    expect((await free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: 'one-more' })).status).toBe(200);
+    expect(
+      (await free.member.client.post<Body>(url, { meter: 'ai_generations', idempotencyKey: 'one-more' }))
+        .status,
+    ).toBe(200);
 
     // billing.checkQuota, run as a node, says the same thing.
-    const quota = await runCheckQuota(free, { meter: 'emails', quantity: 1 });
+    const quota = await runCheckQuota(free, { meter: 'ai_generations', quantity: 1 });
     expect(quota.ports).toEqual(['exceeded']);
   });
 
@@ -183,26 +212,39 @@ describe('POST /billing/usage past a hard limit', () => {
     const pro = await createTeam(server);
     await billingFor(server.db.knex).accounts.setPlan(pro.workspaceId, { planId: 'professional' });
     const url = `${billingUrl(pro.workspaceId)}/usage`;
-    expect((await pro.member.client.post<Body>(url, { meter: 'emails', quantity: 50_000, idempotencyKey: 'all' })).status).toBe(201);
-    const over = await pro.member.client.post<Body>(url, { meter: 'emails', quantity: 10, idempotencyKey: 'more' });
+    const all = await pro.member.client.post<Body>(url, {
+      meter: 'ai_generations',
+      quantity: 5_000,
+      idempotencyKey: 'all',
+    });
+    expect(all.status).toBe(201);
+    const over = await pro.member.client.post<Body>(url, {
+      meter: 'ai_generations',
+      quantity: 10,
+      idempotencyKey: 'more',
+    });
     expect(over.status).toBe(201);
-    expect(over.body.quota).toMatchObject({ ok: true, used: 50_010, limit: 50_000, overage: true });
+    expect(over.body.quota).toMatchObject({ ok: true, used: 5_010, limit: 5_000, overage: true });
   });
 
   it('lets exactly the limit through when requests race', async () => {
     const free = await createTeam(server);
     await billingFor(server.db.knex).accounts.setPlan(free.workspaceId, { planId: 'free' });
     const url = `${billingUrl(free.workspaceId)}/usage`;
-    await free.member.client.post<Body>(url, { meter: 'emails', quantity: 90, idempotencyKey: 'base' });
+    await free.member.client.post<Body>(url, {
+      meter: 'ai_generations',
+      quantity: 40,
+      idempotencyKey: 'base',
+    });
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        free.member.client.post<Body>(url, { meter: 'emails', idempotencyKey: `race-${i}` }),
+        free.member.client.post<Body>(url, { meter: 'ai_generations', idempotencyKey: `race-${i}` }),
       ),
     );
     expect(answers.filter((answer) => answer.status === 201)).toHaveLength(10);
     expect(answers.filter((answer) => answer.status === 402)).toHaveLength(10);
     const report = await free.member.client.get<Body>(url);
-    expect(report.body.meters.find((meter: Body) => meter.meter === 'emails').used).toBe(100);
+    expect(report.body.meters.find((meter: Body) => meter.meter === 'ai_generations').used).toBe(50);
   });
 });
 

@@ -33,7 +33,10 @@ const changePlanDocument = (config: Record<string, unknown>, type = 'billing.cha
 });
 
 async function draft(team: Team, document: unknown): Promise<string> {
-  const created = await team.member.client.post<Body>(`/api/v1/workspaces/${team.workspaceId}/workflows`, document);
+  const created = await team.member.client.post<Body>(
+    `/api/v1/workspaces/${team.workspaceId}/workflows`,
+    document,
+  );
   expect(created.status).toBe(201);
   return created.body.id as string;
 }
@@ -78,7 +81,11 @@ describe('nodes that do an owner’s job', () => {
     );
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toContain('application/problem+json');
-    expect(refused.body).toMatchObject({ nodeId: 'upgrade', nodeType: 'billing.changePlan', requiredRole: 'owner' });
+    expect(refused.body).toMatchObject({
+      nodeId: 'upgrade',
+      nodeType: 'billing.changePlan',
+      requiredRole: 'owner',
+    });
     expect(refused.body.detail).toMatch(/"upgrade" \(billing\.changePlan\) needs a workspace owner/);
     // An admin is not an owner either; nothing was published, so nothing can run.
     const byAdmin = await team.admin.client.post<Body>(
@@ -86,9 +93,12 @@ describe('nodes that do an owner’s job', () => {
       {},
     );
     expect(byAdmin.status).toBe(403);
-    const run = await team.member.client.post<Body>(`/api/v1/workspaces/${team.workspaceId}/workflows/${id}/runs`, {
-      input: {},
-    });
+    const run = await team.member.client.post<Body>(
+      `/api/v1/workspaces/${team.workspaceId}/workflows/${id}/runs`,
+      {
+        input: {},
+      },
+    );
     expect(run.status).toBe(409);
     expect(await planOf(team)).toEqual(before);
     expect(await billingAudit(team)).toEqual([]);
@@ -138,29 +148,31 @@ describe('nodes that do an owner’s job', () => {
     const team = await createTeam(server);
     const ws = `/api/v1/workspaces/${team.workspaceId}`;
     // The admin becomes a second owner and publishes; then the first owner demotes them.
-    expect((await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'owner' })).status).toBe(
-      200,
-    );
+    expect(
+      (await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'owner' })).status,
+    ).toBe(200);
     const id = await draft(team, changePlanDocument({ planId: 'starter' }));
     expect((await team.admin.client.post<Body>(`${ws}/workflows/${id}/publish`, {})).status).toBe(201);
-    expect((await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'admin' })).status).toBe(
-      200,
-    );
+    expect(
+      (await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'admin' })).status,
+    ).toBe(200);
     const before = await planOf(team);
     const run = await runToEnd(team, id);
     expect(run.status).toBe('failed');
     const step = run.steps.find((candidate: Body) => candidate.nodeId === 'upgrade');
     expect(step.error).toMatchObject({
       code: 'node_role',
-      message: expect.stringMatching(/needs a workspace owner: whoever published this version is a admin now/),
+      message: expect.stringMatching(
+        /needs a workspace owner: whoever published this version is a admin now/,
+      ),
     });
     expect(await planOf(team)).toEqual(before);
     expect(await billingAudit(team)).toEqual([]);
 
     // Promoted again, the same version works: the role is read at run time, not frozen.
-    expect((await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'owner' })).status).toBe(
-      200,
-    );
+    expect(
+      (await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'owner' })).status,
+    ).toBe(200);
     expect((await runToEnd(team, id)).status).toBe('succeeded');
     expect((await planOf(team)).planId).toBe('starter');
   });
@@ -168,12 +180,15 @@ describe('nodes that do an owner’s job', () => {
   it('stops a version whose publisher left the workspace', async () => {
     const team = await createTeam(server);
     const ws = `/api/v1/workspaces/${team.workspaceId}`;
-    expect((await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'owner' })).status).toBe(
-      200,
-    );
+    expect(
+      (await team.owner.client.patch(`${ws}/members/${team.admin.account.userId}`, { role: 'owner' })).status,
+    ).toBe(200);
     const id = await draft(team, changePlanDocument({ planId: 'starter' }));
     expect((await team.admin.client.post<Body>(`${ws}/workflows/${id}/publish`, {})).status).toBe(201);
-    await server.db.knex('memberships').where({ workspace_id: team.workspaceId, user_id: team.admin.account.userId }).delete();
+    await server.db
+      .knex('memberships')
+      .where({ workspace_id: team.workspaceId, user_id: team.admin.account.userId })
+      .delete();
     const run = await runToEnd(team, id);
     expect(run.status).toBe('failed');
     expect(run.steps.find((candidate: Body) => candidate.nodeId === 'upgrade').error.message).toMatch(

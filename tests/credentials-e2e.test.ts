@@ -91,7 +91,8 @@ describe('credentials end to end', () => {
     // Not allow-listed yet: the guard refuses the loopback address, and nothing reaches it.
     const refused = await runWorkflow(team.member.client, team.workspaceId, credential.body.id);
     expect(refused.status).toBe('failed');
-    expect(refused.steps.find((s) => s.nodeId === 'call')?.error).toMatchObject({ code: 'ssrf_blocked' });
+    // (Issue 11: an unbound credential goes only to allow-listed hosts, checked before the guard.)
+    expect(refused.steps.find((s) => s.nodeId === 'call')?.error).toMatchObject({ code: 'credential_host' });
     expect(seen).toHaveLength(0);
 
     const allow = await team.admin.client.put(`/api/v1/workspaces/${team.workspaceId}/outbound-hosts`, {

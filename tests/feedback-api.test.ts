@@ -1,8 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import * as releasesMigration from '../migrations/20261204000016_releases.js';
-import * as feedbackMigration from '../migrations/20261204000017_feedback.js';
 import { invalidFields, startApi, type Account, type ApiClient, type TestApi } from './helpers/api.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions
@@ -53,8 +51,6 @@ beforeAll(async () => {
   process.env.REVFLOW_RELEASES_SWEEP_MS = '200';
   // With the engine: platform events are delivered as the API process delivers them.
   server = await startApi({ engine: true });
-  if (!(await server.db.knex.schema.hasTable('release_notes'))) await releasesMigration.up(server.db.knex);
-  if (!(await server.db.knex.schema.hasTable('feedback_posts'))) await feedbackMigration.up(server.db.knex);
   admin = server.client();
   await admin.signup({ email: ADMIN_EMAIL });
   admin2 = server.client();
@@ -261,7 +257,10 @@ describe('feedback board', () => {
     });
     const idea = await alice.client.post<Body>(alice.base, { kind: 'idea', text: 'Webhook retries UI' });
     await bob.client.post(`${bob.base}/posts/${idea.body.id}/comments`, { body: 'Yes please' });
-    await admin.post(`${await adminBase()}/posts/${idea.body.id}/comments`, { body: 'On our list' });
+    const adminWorkspace = (await admin.get<Body>('/api/v1/me')).body.workspaces[0].id;
+    await admin.post(`/api/v1/workspaces/${adminWorkspace}/feedback/posts/${idea.body.id}/comments`, {
+      body: 'On our list',
+    });
     expect((await bob.client.get(`${bob.base}/posts/${problem.body.id}`)).status).toBe(404);
     const bobBoard = await bob.client.get<Body>(`${bob.base}/posts?sort=new`);
     expect(bobBoard.body.items.map((p: Body) => p.id)).not.toContain(problem.body.id);
@@ -333,10 +332,43 @@ describe('feedback board', () => {
         ).body,
       ),
     ).toEqual(['statusId']);
+    expect(
+      (await alice.client.post(alice.base, { kind: 'idea', text: 'lone \ud800 surrogate' })).status,
+    ).toBe(400);
+    let deep: unknown = 'x';
+    for (let level = 0; level < 200; level += 1) deep = { deep };
+    expect((await alice.client.post(alice.base, { kind: 'idea', text: 'deep', title: deep })).status).toBe(
+      400,
+    );
+    // Someone else's notification cannot be read (marked) by Bob.
+    const notification = await server.db
+      .knex('feedback_notifications')
+      .whereNot({ user_id: bob.account.userId })
+      .first<{ id: string } | undefined>('id');
+    expect(notification).toBeDefined();
+    expect((await bob.client.post(`${bob.base}/notifications/${notification?.id}/read`, {})).status).toBe(
+      404,
+    );
     // Hostile text is kept as text: the API returns it verbatim as JSON, the canvas renders it as text.
     const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>';
     const xss = await alice.client.post<Body>(alice.base, { kind: 'idea', text: hostile });
     expect(xss.body.body).toBe(hostile);
+    await bob.client.post(`${bob.base}/posts/${xss.body.id}/comments`, { body: hostile });
+    const withComment = await alice.client.get<Body>(`${alice.base}/posts/${xss.body.id}`);
+    expect(withComment.body.commentList).toEqual([
+      expect.objectContaining({ body: hostile, author: 'A Revflow user' }),
+    ]);
+  });
+
+  it('stops one person flooding the board: 30 posts an hour', async () => {
+    const { client, base } = await person();
+    const made = await Promise.all(
+      Array.from({ length: 30 }, (_, n) => client.post(base, { kind: 'problem', text: `Report ${n}` })),
+    );
+    expect(made.every((response) => response.status === 201)).toBe(true);
+    const flood = await client.post<Body>(base, { kind: 'idea', text: 'One more' });
+    expect(flood.status).toBe(429);
+    expect(flood.body.detail).toContain('30 posts an hour');
   });
 
   it('lets admins add custom status names on the fixed kinds', async () => {
@@ -365,8 +397,3 @@ describe('feedback board', () => {
     expect(statuses.body.items.find((s: Body) => s.id === added.body.id).name).toBe('Being reviewed');
   });
 });
-
-async function adminBase(): Promise<string> {
-  const me = await admin.get<Body>('/api/v1/me');
-  return `/api/v1/workspaces/${me.body.workspaces[0].id}/feedback`;
-}

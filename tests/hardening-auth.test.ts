@@ -44,7 +44,7 @@ beforeAll(async () => {
   server = await startApi({
     settings: {
       // Client addresses from X-Forwarded-For, so one test can be several people.
-      trustProxy: true,
+      trustProxy: 1,
       accountMail: { smtpUrl: `smtp://127.0.0.1:${port}`, from: 'Revflow <no-reply@revflow.test>' },
       rateLimits: { loginFailuresPerEmail: 3, loginDelayMs: LOGIN_DELAY_MS },
     },
@@ -65,7 +65,7 @@ function login(api: TestApi, email: string, password: string, ip = '192.0.2.10')
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('passwords (item 14)', () => {
-  it.each(['password12', 'Password123!', 'qwertyuiop12', 'iloveyou2024', 'revflow2024!'])(
+  it.each(['password12', 'Password123!', 'qwertyuiop12', 'iloveyou2024', 'abcdefgh12'])(
     'refuses the guessable %s with a reason naming the field',
     async (password) => {
       const answer = await server.client().post('/api/v1/auth/signup', newAccountDetails({ password }));
@@ -146,7 +146,7 @@ describe('password guessing slows the guesser, never locks the owner out (item 1
   it('after a long attack the owner, elsewhere, waits seconds — the guesser keeps doubling', async () => {
     const base = 50;
     const api = await startApi({
-      settings: { trustProxy: true, rateLimits: { loginFailuresPerEmail: 3, loginDelayMs: base } },
+      settings: { trustProxy: 1, rateLimits: { loginFailuresPerEmail: 3, loginDelayMs: base } },
     });
     try {
       const victim = await api.client().signup();
@@ -203,12 +203,13 @@ describe('sessions, CSRF and API keys (new attacks)', () => {
     const member = team.member.client;
     const cookie = `revflow_session=${member.sessionCookie ?? ''}`;
     const target = `${server.baseUrl}/api/v1/workspaces/${team.workspaceId}/api-keys`;
-    for (const headers of [
+    const attempts: Array<Record<string, string>> = [
       { cookie, 'content-type': 'text/plain' },
       { cookie, 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.test' },
       { cookie, 'content-type': 'application/json', origin: 'null' },
       { cookie, 'content-type': 'application/json', 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ];
+    for (const headers of attempts) {
       const answer = await fetch(target, {
         method: 'POST',
         headers,
@@ -240,16 +241,12 @@ describe('sessions, CSRF and API keys (new attacks)', () => {
     expect((await team.member.client.post(`${base}/api-keys`, { name: 'up', role: 'admin' })).status).toBe(
       403,
     );
-    expect(
-      (await viewerKey.post(`${base}/workflows`, { schemaVersion: 1, name: 'x', nodes: [], edges: [] }))
-        .status,
-    ).toBe(403);
-    expect((await viewerKey.get(`${base}/workflows`)).status).toBe(200);
+    expect((await viewerKey.patch(base, { name: 'Renamed by a viewer key' })).status).toBe(403);
+    expect((await viewerKey.get(base)).status).toBe(200);
+    expect((await viewerKey.get(`${base}/credentials`)).status).toBe(403);
     // Keys never mint keys (they need a person), never reach another workspace, never act as a user.
     expect((await memberKey.post(`${base}/api-keys`, { name: 'child', role: 'member' })).status).toBe(403);
-    expect(
-      (await memberKey.get(`/api/v1/workspaces/${team.outsider.account.workspaceId}/workflows`)).status,
-    ).toBe(404);
+    expect((await memberKey.get(`/api/v1/workspaces/${team.outsider.account.workspaceId}`)).status).toBe(404);
     expect((await memberKey.get('/api/v1/me')).status).toBe(403);
     expect((await memberKey.get(`${base}/credentials`)).status).toBe(200);
     expect(
@@ -258,9 +255,7 @@ describe('sessions, CSRF and API keys (new attacks)', () => {
     ).toBe(403);
     // A key in the query string, or a cookie-style key, is not a credential.
     const anonymous = server.client();
-    expect((await anonymous.get(`${base}/workflows?api_key=${encodeURIComponent('rf_live_x')}`)).status).toBe(
-      401,
-    );
+    expect((await anonymous.get(`${base}?api_key=${encodeURIComponent('rf_live_x')}`)).status).toBe(401);
   });
 
   it('lets one of two racing accepts of an invitation win, and refuses a logged-in person with another email', async () => {
@@ -280,5 +275,36 @@ describe('sessions, CSRF and API keys (new attacks)', () => {
     expect(racers.map((answer) => answer.status).sort()).toEqual([200, 410].sort());
     const users = await server.db.knex('users').where({ email });
     expect(users).toHaveLength(1);
+  });
+
+  it('answers no CORS preflight from a foreign origin, so a page elsewhere cannot send the CSRF header', async () => {
+    const preflight = await fetch(`${server.baseUrl}/api/v1/workspaces/${team.workspaceId}/api-keys`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'https://evil.test',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-revflow-csrf',
+      },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+  });
+
+  it('does not take X-Forwarded-For from a client unless the deployment trusts a proxy', async () => {
+    const api = await startApi({
+      settings: { rateLimits: { loginFailuresPerEmail: 2, loginDelayMs: 60_000 } },
+    });
+    try {
+      const victim = await api.client().signup();
+      // Two failures "from" two addresses: without trust proxy both are the real client address.
+      expect((await login(api, victim.email, 'wrong Password 1', '198.51.100.1')).status).toBe(401);
+      expect((await login(api, victim.email, 'wrong Password 2', '198.51.100.2')).status).toBe(401);
+      const spoofed = await login(api, victim.email, 'wrong Password 3', '198.51.100.3');
+      expect(spoofed.status).toBe(429);
+      // The per-address wait (a minute, doubling) applies: the guesser gained nothing by spoofing.
+      expect(Number(spoofed.headers.get('retry-after'))).toBeGreaterThanOrEqual(59);
+    } finally {
+      await api.close();
+    }
   });
 });

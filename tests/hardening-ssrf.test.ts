@@ -273,7 +273,7 @@ describe('the SSRF guard itself', () => {
 
 describe('credentials bound to hosts (item 8)', () => {
   const createBearer = async (allowedHosts?: string[]): Promise<string> => {
-    const created = await team.admin.client.post<{ id: string; allowedHosts: string[] | null }>(
+    const created = await team.admin.client.post<{ id: string; allowedHosts?: string[] }>(
       `${base}/credentials`,
       {
         name: `CRM ${Math.random().toString(36).slice(2, 7)}`,
@@ -283,7 +283,7 @@ describe('credentials bound to hosts (item 8)', () => {
       },
     );
     expect(created.status, created.text).toBe(201);
-    expect(created.body.allowedHosts).toEqual(allowedHosts ?? null);
+    expect(created.body.allowedHosts).toEqual(allowedHosts);
     return created.body.id;
   };
 
@@ -349,5 +349,37 @@ describe('credentials bound to hosts (item 8)', () => {
     } finally {
       await allowList([]);
     }
+  });
+
+  it('holds the mail path to the binding too: an SMTP credential is used only with a server on its list', async () => {
+    const created = await team.admin.client.post<{ id: string }>(`${base}/credentials`, {
+      name: 'Bound SMTP',
+      type: 'smtp',
+      data: { host: '127.0.0.1', port: otherPort, username: 'mailer', password: TOKEN, from: 'a@b.example' },
+      allowedHosts: ['smtp.partner.example'],
+    });
+    expect(created.status, created.text).toBe(201);
+    const workflow = await team.member.client.post<{ id: string }>(`${base}/workflows`, {
+      schemaVersion: 1,
+      name: 'Mail with a bound credential',
+      nodes: [
+        { id: 'start', type: 'trigger.manual', config: {} },
+        {
+          id: 'call',
+          type: 'email.send',
+          config: { credentialId: created.body.id, to: 'x@y.example', subject: 'hi', text: 'hi' },
+        },
+      ],
+      edges: [{ from: 'start', to: 'call' }],
+    });
+    expect(workflow.status, workflow.text).toBe(201);
+    expect((await team.member.client.post(`${base}/workflows/${workflow.body.id}/publish`, {})).status).toBe(
+      201,
+    );
+    const before = seen.length;
+    const step = await callStep(team.member.client, workflow.body.id, 'unused');
+    expect(step.error).toMatchObject({ code: 'credential', field: 'config.credentialId' });
+    expect(step.error?.message).toMatch(/may be sent only to smtp\.partner\.example/);
+    expect(seen.length).toBe(before);
   });
 });

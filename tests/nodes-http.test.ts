@@ -108,6 +108,8 @@ beforeAll(async () => {
       type: 'bearer',
       data: { token: TOKEN },
       createdBy: null,
+      // Credentials go only to the hosts they are bound to (issue 11).
+      allowedHosts: [`127.0.0.1:${api.port}`],
     })
   ).id;
   basicId = (
@@ -117,6 +119,7 @@ beforeAll(async () => {
       type: 'basicAuth',
       data: { username: 'ada', password: 'pa55word-secret' },
       createdBy: null,
+      allowedHosts: [`127.0.0.1:${api.port}`],
     })
   ).id;
 });

@@ -9,8 +9,6 @@ import {
   npsDetractorTemplate,
   npsPromoterTemplate,
 } from '../canvas/templates/feedback.js';
-import * as releasesMigration from '../migrations/20261204000016_releases.js';
-import * as feedbackMigration from '../migrations/20261204000017_feedback.js';
 import {
   createTeam,
   invalidFields,
@@ -59,8 +57,6 @@ beforeAll(async () => {
   process.env.SMTP_URL = `smtp://127.0.0.1:${(smtp.server.address() as AddressInfo).port}`;
   process.env.REVFLOW_ADMIN_EMAILS = ADMIN_EMAIL;
   server = await startApi({ engine: true });
-  if (!(await server.db.knex.schema.hasTable('release_notes'))) await releasesMigration.up(server.db.knex);
-  if (!(await server.db.knex.schema.hasTable('feedback_posts'))) await feedbackMigration.up(server.db.knex);
 }, 60_000);
 
 afterAll(async () => {
@@ -167,6 +163,31 @@ describe('NPS survey', () => {
       eligible: false,
       reason: 'dismissed',
     });
+  });
+
+  it('gives two tabs opening at once one survey, and a stale display no second answer', async () => {
+    const { client, account } = await person(30);
+    const [one, two] = await Promise.all([
+      client.post<Body>(`${nps(account)}/displays`, {}),
+      client.post<Body>(`${nps(account)}/displays`, {}),
+    ]);
+    expect(one.body.displayId).toBe(two.body.displayId);
+    // A display from a month ago, never closed (say, a laptop that slept), is not a second chance to answer.
+    const knex = server.db.knex;
+    const [stale] = await knex('survey_displays')
+      .insert({
+        survey: 'nps',
+        user_id: account.userId,
+        workspace_id: account.workspaceId,
+        created_at: new Date(Date.now() - 30 * DAY_MS),
+      })
+      .returning('id');
+    expect(
+      (await client.post(`${nps(account)}/displays/${one.body.displayId}/response`, { score: 8 })).status,
+    ).toBe(201);
+    const late = await client.post<Body>(`${nps(account)}/displays/${stale.id}/response`, { score: 0 });
+    expect(late.status).toBe(409);
+    expect(await knex('nps_responses').where({ user_id: account.userId })).toHaveLength(1);
   });
 
   it('follows the REVFLOW_NPS_* settings', async () => {

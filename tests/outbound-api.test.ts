@@ -137,7 +137,7 @@ describe('a RevOps user runs a campaign end to end', () => {
     const ada = leads.find((lead) => lead.email === 'ada@acme.example');
     expect(ada).toMatchObject({ name: 'Ada Lovelace', timezone: 'Europe/London', attributes: { employees: '250' }, status: 'new' });
 
-    const workflowId = await campaignWorkflow(sequence(60_000, 300));
+    const workflowId = await campaignWorkflow(sequence(5_000, 300));
     const enrolled = await team.member.client.post<Body>(`${base}/outbound/campaigns/${workflowId}/enroll`, { leadIds: leads.map((lead) => lead.id) });
     expect(enrolled.status, enrolled.text).toBe(202);
     expect(enrolled.body).toMatchObject({ requested: 3, started: 3 });
@@ -155,6 +155,10 @@ describe('a RevOps user runs a campaign end to end', () => {
     expect(before.variants.reduce((sum: number, v: Body) => sum + v.sends, 0)).toBe(3);
     const adaBefore = (await team.viewer.client.get<Body>(`${base}/outbound/leads/${ada.id}`)).body;
 
+    // Ada's run waits for her reply (holding no worker).
+    const adaRun = enrolled.body.runs.find((run: Body) => run.leadId === ada.id).runId as string;
+    await until(async () => ((await team.viewer.client.get<Body>(`${base}/runs/${adaRun}`)).body.status === 'waiting' ? true : undefined));
+
     // The reply arrives at the signed inbound webhook, threaded under the send.
     const secret = (await team.admin.client.get<Body>(`${base}/outbound/settings`)).body.secret as string;
     const body = JSON.stringify({ id: 'esp-evt-1', type: 'reply', inReplyTo: messageId, from: 'Ada <ada@acme.example>', subject: 'Re: hello', text: "Sounds great, let's book a call next week.\n\nOn Tue, Sales wrote:\n> not interested" });
@@ -163,7 +167,7 @@ describe('a RevOps user runs a campaign end to end', () => {
       headers: { 'content-type': 'application/json', 'revflow-signature': signPayload(secret, body) },
       body,
     });
-    const reply = (await hook.json()) as Body;
+    const reply = (await hook.json());
     expect(hook.status).toBe(200);
     expect(reply).toMatchObject({ matched: true, duplicate: false, classification: 'positive', classifiedBy: expect.any(String), stoppedEnrollments: 1, resumedRuns: 1, platformEvent: 'outbound.replied' });
 
@@ -203,7 +207,7 @@ describe('a RevOps user runs a campaign end to end', () => {
       headers: { 'content-type': 'application/json', 'revflow-signature': signPayload(secret, body) },
       body,
     });
-    expect(((await again.json()) as Body).duplicate).toBe(true);
+    expect(((await again.json())).duplicate).toBe(true);
     const platform = await until(async () => {
       const items = (await team.viewer.client.get<Body>(`${base}/events?name=outbound.replied`)).body.items as Body[];
       return items.length > 0 ? items : undefined;

@@ -1,8 +1,6 @@
 import { Parser } from 'htmlparser2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../api/releases/markdown.js';
-import * as releasesMigration from '../migrations/20261204000016_releases.js';
-import * as feedbackMigration from '../migrations/20261204000017_feedback.js';
 import { startApi, type ApiClient, type TestApi } from './helpers/api.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response bodies are checked by assertions
@@ -105,8 +103,6 @@ const saved = process.env.REVFLOW_ADMIN_EMAILS;
 beforeAll(async () => {
   process.env.REVFLOW_ADMIN_EMAILS = ADMIN_EMAIL;
   server = await startApi();
-  if (!(await server.db.knex.schema.hasTable('release_notes'))) await releasesMigration.up(server.db.knex);
-  if (!(await server.db.knex.schema.hasTable('feedback_posts'))) await feedbackMigration.up(server.db.knex);
   admin = server.client();
   await admin.signup({ email: ADMIN_EMAIL });
 }, 60_000);

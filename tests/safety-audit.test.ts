@@ -31,10 +31,14 @@ const verifyUrl = () => `/api/v1/workspaces/${team.workspaceId}/audit-log/verify
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await run(process.execPath, ['--no-node-snapshot', '--import', 'tsx', 'api/cli.ts', ...args], {
-      env: { ...process.env, DATABASE_URL: server.db.url },
-      timeout: 60_000,
-    });
+    const { stdout } = await run(
+      process.execPath,
+      ['--no-node-snapshot', '--import', 'tsx', 'api/cli.ts', ...args],
+      {
+        env: { ...process.env, DATABASE_URL: server.db.url },
+        timeout: 60_000,
+      },
+    );
     return { code: 0, stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string };
@@ -47,18 +51,24 @@ describe('the audit hash chain', () => {
     // Twenty audited changes at once: the per-workspace lock keeps one unbroken chain.
     const renames = await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
-        team.admin.client.patch(`/api/v1/workspaces/${team.workspaceId}`, { name: `Team ${n} <script>\u0000` }),
+        team.admin.client.patch(`/api/v1/workspaces/${team.workspaceId}`, {
+          name: `Team ${n} <script>\u0000`,
+        }),
       ),
     );
     expect(renames.map((r) => r.status).every((s) => s === 200 || s === 400)).toBe(true);
     await Promise.all(
-      Array.from({ length: 10 }, (_, n) => team.admin.client.patch(`/api/v1/workspaces/${team.workspaceId}`, { name: `Team ${n}` })),
+      Array.from({ length: 10 }, (_, n) =>
+        team.admin.client.patch(`/api/v1/workspaces/${team.workspaceId}`, { name: `Team ${n}` }),
+      ),
     );
     const report = await team.admin.client.get<Report>(verifyUrl());
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({ ok: true, brokenAt: null });
     expect(report.body.entries).toBeGreaterThanOrEqual(11);
-    const seqs = (await server.db.knex('audit_log').where({ workspace_id: team.workspaceId }).orderBy('seq').pluck('seq')).map(Number);
+    const seqs = (
+      await server.db.knex('audit_log').where({ workspace_id: team.workspaceId }).orderBy('seq').pluck('seq')
+    ).map(Number);
     expect(seqs).toEqual(seqs.map((_, i) => i + 1));
 
     expect((await team.member.client.get(verifyUrl())).status).toBe(403);
@@ -79,7 +89,11 @@ describe('the audit hash chain', () => {
 
     const report = await team.admin.client.get<Report>(verifyUrl());
     expect(report.body.ok).toBe(false);
-    expect(report.body.brokenAt).toMatchObject({ id: victim.id, seq: Number(victim.seq), action: 'workspace.rename' });
+    expect(report.body.brokenAt).toMatchObject({
+      id: victim.id,
+      seq: Number(victim.seq),
+      action: 'workspace.rename',
+    });
     expect(report.body.brokenAt?.reason).toContain('changed');
 
     const result = await cli('audit-verify', team.workspaceId);
@@ -90,12 +104,20 @@ describe('the audit hash chain', () => {
 
   it('detects a removed entry and a forged actor', async () => {
     const other = await createTeam(server);
-    for (let n = 0; n < 3; n += 1) await other.admin.client.patch(`/api/v1/workspaces/${other.workspaceId}`, { name: `Other ${n}` });
+    for (let n = 0; n < 3; n += 1)
+      await other.admin.client.patch(`/api/v1/workspaces/${other.workspaceId}`, { name: `Other ${n}` });
     const url = `/api/v1/workspaces/${other.workspaceId}/audit-log/verify`;
     expect((await other.admin.client.get<Report>(url)).body.ok).toBe(true);
 
-    const rows = await server.db.knex('audit_log').where({ workspace_id: other.workspaceId }).orderBy('seq').select('id', 'seq');
-    await server.db.knex('audit_log').where({ id: rows[1]!.id }).update({ actor_user_id: other.member.account.userId });
+    const rows = await server.db
+      .knex('audit_log')
+      .where({ workspace_id: other.workspaceId })
+      .orderBy('seq')
+      .select('id', 'seq');
+    await server.db
+      .knex('audit_log')
+      .where({ id: rows[1]!.id })
+      .update({ actor_user_id: other.member.account.userId });
     let report = (await other.admin.client.get<Report>(url)).body;
     expect(report.brokenAt).toMatchObject({ id: rows[1]!.id, reason: expect.stringContaining('actor') });
 

@@ -144,9 +144,54 @@ describe('the safety policy, end to end', () => {
     );
     expect(log.status).toBe(200);
     expect(log.body.items[0]).toMatchObject({ check: 'pii', verdict: 'pass', nodeId: 'pii' });
-    expect(Object.keys(log.body.items[0]!.entities as object)).toEqual(expect.arrayContaining(['email', 'phone', 'person']));
+    expect(Object.keys(log.body.items[0]!.entities as object)).toEqual(
+      expect.arrayContaining(['email', 'phone', 'person']),
+    );
     expect(log.text).not.toContain('dana.whitfield');
     expect(log.text).not.toContain('555');
+  });
+
+  it('webhook → ai.extract → safety.pii → email.send with no API key: provider, tokens and the redaction are in the run', async () => {
+    const document = {
+      schemaVersion: 1,
+      name: 'Extract, scrub, notify',
+      nodes: [
+        { id: 'hook', type: 'trigger.webhook', config: { path: 'lead-ai' } },
+        {
+          id: 'extract',
+          type: 'ai.extract',
+          config: {
+            text: '{{ input.body.message }}',
+            fields: [
+              { name: 'name', type: 'string', description: 'the person writing' },
+              { name: 'email', type: 'email', description: 'their email address' },
+            ],
+          },
+        },
+        { id: 'pii', type: 'safety.pii', config: {} },
+        emailNode('New lead: {{ input.data.data.name }} <{{ input.data.data.email }}>'),
+      ],
+      edges: [
+        { from: 'hook', to: 'extract' },
+        { from: 'extract', to: 'pii' },
+        { from: 'pii', fromPort: 'pass', to: 'email' },
+      ],
+    };
+    const { id, published } = await createAndPublish(team.member.client, document);
+    expect(published.status, published.text).toBe(201);
+    expect((await team.member.client.post(`${base()}/workflows/${id}/activate`)).status).toBe(200);
+    const run = await hook('lead-ai', { message });
+    expect(run.status, JSON.stringify(run.steps)).toBe('succeeded');
+    const extract = run.steps.find((s) => s.nodeId === 'extract')!;
+    expect(extract.output).toMatchObject({
+      provider: 'local',
+      data: { email: 'dana.whitfield@example.org' },
+    });
+    expect((extract.output?.usage as { totalTokens: number }).totalTokens).toBeGreaterThan(0);
+    const pii = run.steps.find((s) => s.nodeId === 'pii')!;
+    expect(JSON.stringify(pii.output?.data)).toContain('[EMAIL]');
+    expect(JSON.stringify(pii.output?.data)).not.toContain('dana.whitfield@example.org');
+    expect(received.at(-1)).toContain('<[EMAIL]>');
   });
 
   it('an admin pins "PII before email": a member’s unguarded workflow is refused at publish, naming node and path', async () => {
@@ -155,13 +200,15 @@ describe('the safety policy, end to end', () => {
     expect(early.published.status, early.published.text).toBe(201);
     expect((await team.member.client.post(`${base()}/workflows/${early.id}/activate`)).status).toBe(200);
 
-    const denied = await team.member.client.put(`${base()}/safety/policy`, { rules: { email: [{ type: 'safety.pii' }] } });
+    const denied = await team.member.client.put(`${base()}/safety/policy`, {
+      rules: { email: [{ type: 'safety.pii' }] },
+    });
     expect(denied.status).toBe(403);
 
-    const pinned = await team.admin.client.put<{ version: number; affected: Array<{ workflowId: string; violations: unknown[] }> }>(
-      `${base()}/safety/policy`,
-      { rules: { email: [{ type: 'safety.pii', maxThreshold: 0.6 }] } },
-    );
+    const pinned = await team.admin.client.put<{
+      version: number;
+      affected: Array<{ workflowId: string; violations: unknown[] }>;
+    }>(`${base()}/safety/policy`, { rules: { email: [{ type: 'safety.pii', maxThreshold: 0.6 }] } });
     expect(pinned.status, pinned.text).toBe(200);
     // The policy lists the active workflow it now stops from sending.
     expect(pinned.body.affected.map((a) => a.workflowId)).toContain(early.id);
@@ -181,7 +228,11 @@ describe('the safety policy, end to end', () => {
     expect(problem.code).toBe('safety_policy');
     expect(problem.detail).toContain('"email"');
     expect(problem.detail).toContain('hook → email');
-    expect(problem.issues[0]).toMatchObject({ nodeId: 'email', nodeIds: ['hook', 'email'], code: 'safety_policy' });
+    expect(problem.issues[0]).toMatchObject({
+      nodeId: 'email',
+      nodeIds: ['hook', 'email'],
+      code: 'safety_policy',
+    });
 
     // Routed around the guardrail through its fail port: still refused.
     const sneaky = guardedDocument('lead-sneaky');
@@ -207,18 +258,41 @@ describe('the safety policy, end to end', () => {
     // ...and announces it as the platform event `safety.blocked`, which trigger.event workflows can react to.
     const event = await server.db
       .knex('billing_outbox')
-      .where({ workspace_id: team.workspaceId, name: 'safety.blocked', event_id: `safety.blocked:${run.id}:email` })
+      .where({
+        workspace_id: team.workspaceId,
+        name: 'safety.blocked',
+        event_id: `safety.blocked:${run.id}:email`,
+      })
       .first<{ data: Record<string, unknown> } | undefined>();
     expect(event?.data).toMatchObject({ runId: run.id, nodeId: 'email', check: 'policy' });
 
     // The guarded workflow still runs.
     expect((await hook('lead-guarded', { message })).status).toBe('succeeded');
 
-    // The policy change is in the audit log, and the chain verifies.
+    // AI generation is an outbound kind too: requiring a prompt-injection check before AI steps
+    // lists the active extract workflow, whose ai.extract step is now stopped.
+    const aiPolicy = await team.admin.client.put<{
+      affected: Array<{ name: string; violations: Array<{ nodeId: string; path: string[] }> }>;
+    }>(`${base()}/safety/policy`, {
+      rules: {
+        email: [{ type: 'safety.pii', maxThreshold: 0.6 }],
+        ai: [{ type: 'safety.promptInjection', minSensitivity: 'medium' }],
+      },
+    });
+    expect(aiPolicy.body.affected.find((a) => a.name === 'Extract, scrub, notify')?.violations).toEqual([
+      expect.objectContaining({ nodeId: 'extract', path: ['hook', 'extract'] }),
+    ]);
+    const aiRun = await hook('lead-ai', { message });
+    expect(aiRun.steps.find((s) => s.nodeId === 'extract')?.error?.code).toBe('safety_policy');
+    await team.admin.client.put(`${base()}/safety/policy`, {
+      rules: { email: [{ type: 'safety.pii', maxThreshold: 0.6 }] },
+    });
+
+    // The policy changes are in the audit log, and the chain verifies.
     const auditLog = await team.admin.client.get<{ items: Array<{ action: string }> }>(
       `${base()}/audit-log?action=safety.policy_update`,
     );
-    expect(auditLog.body.items).toHaveLength(1);
+    expect(auditLog.body.items).toHaveLength(3);
     const chain = await team.admin.client.get<{ ok: boolean; entries: number }>(`${base()}/audit-log/verify`);
     expect(chain.body.ok).toBe(true);
     expect(chain.body.entries).toBeGreaterThan(1);
@@ -232,14 +306,18 @@ describe('the safety policy, end to end', () => {
     expect((await team.viewer.client.get(`${base()}/safety/policy`)).status).toBe(403);
     // The outsider's own workspace is on the trial (Professional): the console says upgrade.
     const own = `/api/v1/workspaces/${outsider.account.workspaceId}`;
-    const status = await outsider.client.get<{ enabled: boolean; requiredPlan: string }>(`${own}/safety/status`);
+    const status = await outsider.client.get<{ enabled: boolean; requiredPlan: string }>(
+      `${own}/safety/status`,
+    );
     expect(status.body).toMatchObject({ enabled: false, requiredPlan: 'enterprise' });
     expect((await outsider.client.get(`${own}/safety/policy`)).status).toBe(402);
     const bad = await team.admin.client.put(`${base()}/safety/policy`, {
       rules: { email: [{ type: 'safety.nope' }], fax: [] },
     });
     expect(bad.status).toBe(400);
-    const hostile = await team.member.client.get(`${base()}/safety/decisions?q=${encodeURIComponent("%'\u0000<script>")}`);
+    const hostile = await team.member.client.get(
+      `${base()}/safety/decisions?q=${encodeURIComponent("%'\u0000<script>")}`,
+    );
     expect([200, 400]).toContain(hostile.status);
   });
 
@@ -250,11 +328,14 @@ describe('the safety policy, end to end', () => {
     expect(csv.text.split('\n')[0]).toContain('verdict');
     expect(csv.text).toMatch(/email:\d/);
     expect(csv.text).not.toContain('dana.whitfield');
-    const json = await team.member.client.get<{ items: unknown[] }>(`${base()}/safety/decisions/export?format=json`);
-    expect(json.body.items.length).toBeGreaterThan(1);
-    const stats = await team.member.client.get<{ totals: { checks: number; blocks: number }; byEntity: Array<{ entity: string }> }>(
-      `${base()}/safety/stats?days=7`,
+    const json = await team.member.client.get<{ items: unknown[] }>(
+      `${base()}/safety/decisions/export?format=json`,
     );
+    expect(json.body.items.length).toBeGreaterThan(1);
+    const stats = await team.member.client.get<{
+      totals: { checks: number; blocks: number };
+      byEntity: Array<{ entity: string }>;
+    }>(`${base()}/safety/stats?days=7`);
     expect(stats.body.totals.blocks).toBeGreaterThanOrEqual(1);
     expect(stats.body.byEntity.map((e) => e.entity)).toContain('email');
   });

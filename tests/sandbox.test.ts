@@ -331,8 +331,10 @@ describe('limits', () => {
   });
 
   it('refuse a collection or array too large for the heap instead of crashing the process', async () => {
-    // A generous CPU limit: the guard, not the clock, must be what stops the loop, even on a busy machine.
-    const roomy = sandbox.session('ws-guards', { cpuTimeoutMs: 30_000 });
+    // A generous CPU limit: the guard, not the clock, must be what stops the loop, even on a busy
+    // machine. Sessions cannot raise the server's limits (issue 11), so this sandbox's own is generous.
+    const generous = new IsolateSandbox({ limits: { cpuTimeoutMs: 30_000 } });
+    const roomy = generous.session('ws-guards');
     await expectFailure(
       () => roomy.runCode('const m = new Map(); for (let i = 0; ; i++) m.set(i, i);', null, scopeOf()),
       'runtime',
@@ -347,6 +349,7 @@ describe('limits', () => {
       1000,
     );
     roomy.close();
+    generous.dispose();
   });
 });
 

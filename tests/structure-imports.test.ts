@@ -1,4 +1,13 @@
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import ts from 'typescript';
@@ -52,7 +61,9 @@ function domainModulesBuildingProblems(root: string): string[] {
   const graph = importGraph(root, ['api']);
   return [...graph]
     .filter(([file]) => !isHttpModule(root, file))
-    .filter(([, targets]) => targets.some((target) => target === 'api/http/problem.ts' || isRoutesFile(target)))
+    .filter(([, targets]) =>
+      targets.some((target) => target === 'api/http/problem.ts' || isRoutesFile(target)),
+    )
     .map(([file]) => file)
     .sort();
 }
@@ -136,8 +147,14 @@ describe('no domain module builds an HTTP problem', () => {
         writeFileSync(join(root, file), text);
       };
       write('api/http/problem.ts', 'export class ProblemError extends Error {}\n');
-      write('api/shop/routes.ts', "import { ProblemError } from '../http/problem.js';\nexport const r = ProblemError;\n");
-      write('api/shop/store.ts', "import { ProblemError } from '../http/problem.js';\nexport const s = ProblemError;\n");
+      write(
+        'api/shop/routes.ts',
+        "import { ProblemError } from '../http/problem.js';\nexport const r = ProblemError;\n",
+      );
+      write(
+        'api/shop/store.ts',
+        "import { ProblemError } from '../http/problem.js';\nexport const s = ProblemError;\n",
+      );
       write('api/shop/quota.ts', "import { r } from './routes.js';\nexport const q = r;\n");
       write('api/shop/clean.ts', "import type { Knex } from 'knex';\nexport type K = Knex;\n");
       expect(domainModulesBuildingProblems(root)).toEqual(['api/shop/quota.ts', 'api/shop/store.ts']);

@@ -61,6 +61,8 @@ export class ActivityDetector {
       churnScored: 0,
       churnHigh: 0,
     };
+    // Churn risk reads the activity just detected: deliver it to the events table first.
+    await billingFor(this.knex).outbox.flush();
     const churn = await scoreChurn(this.knex, { ...this.options, now: this.now() });
     report.churnScored = churn.scored;
     report.churnHigh = churn.crossed;

@@ -52,6 +52,11 @@ function firstRow(table: string, at: string, by: string | undefined, where = 'TR
            ORDER BY t.workspace_id, t.${ident(at)}`;
 }
 
+/** The earlier of two sources, per workspace. */
+function earliest(a: string, b: string): string {
+  return `SELECT DISTINCT ON (workspace_id) * FROM ((${a}) UNION ALL (${b})) x ORDER BY workspace_id, at`;
+}
+
 const CREATED_BY = ['created_by', 'created_by_user_id', 'owner_id', 'owner_user_id', 'user_id'];
 
 /** SQL per milestone over every workspace; undefined when its tables do not exist yet. */
@@ -80,13 +85,16 @@ export async function milestoneSources(probe: SchemaProbe): Promise<Partial<Reco
     team_member_invited: firstRow('invitations', 'created_at', 'invited_by_user_id'),
   };
 
-  // Leads: the outbound feature's table when it exists, else the leads meter of billing.
+  // Leads: the outbound feature's table when it exists, and the leads meter of billing.
+  const leadMeter = firstRow('usage_events', 'occurred_at', undefined, `t.meter = 'leads'`);
   const leads = await probe.firstTable(['leads', 'outbound_leads']);
-  if (leads && (await probe.firstColumn(leads, ['workspace_id'])) && (await probe.firstColumn(leads, ['created_at']))) {
-    sources.first_lead_added = firstRow(leads, 'created_at', await probe.firstColumn(leads, CREATED_BY));
-  } else {
-    sources.first_lead_added = firstRow('usage_events', 'occurred_at', undefined, `t.meter = 'leads'`);
-  }
+  sources.first_lead_added =
+    leads && (await probe.firstColumn(leads, ['workspace_id'])) && (await probe.firstColumn(leads, ['created_at']))
+      ? earliest(firstRow(leads, 'created_at', await probe.firstColumn(leads, CREATED_BY)), leadMeter)
+      : leadMeter;
+  const outboundSends = await probe.firstColumn('outbound_sends', ['sent_at']);
+  if (outboundSends && sources.first_email_sent)
+    sources.first_email_sent = earliest(sources.first_email_sent, firstRow('outbound_sends', 'sent_at', undefined));
 
   const campaigns = await probe.firstTable(['campaigns', 'outbound_campaigns']);
   if (campaigns && (await probe.firstColumn(campaigns, ['workspace_id'])) && (await probe.firstColumn(campaigns, ['created_at']))) {
@@ -94,14 +102,14 @@ export async function milestoneSources(probe: SchemaProbe): Promise<Partial<Reco
     sources.first_campaign_created = firstRow(campaigns, 'created_at', by);
     const launchedAt = await probe.firstColumn(campaigns, ['launched_at', 'started_at', 'activated_at']);
     const status = await probe.firstColumn(campaigns, ['status', 'state']);
-    if (launchedAt) sources.first_campaign_launched = firstRow(campaigns, launchedAt, by);
+    // Billing's campaigns gauge (a campaign was active) counts as well: whichever came first.
+    const gauge = firstRow('usage_events', 'occurred_at', undefined, `t.meter = 'campaigns' AND t.quantity > 0`);
+    if (launchedAt) sources.first_campaign_launched = earliest(firstRow(campaigns, launchedAt, by), gauge);
     else if (status) {
       const at = (await probe.firstColumn(campaigns, ['updated_at'])) ?? 'created_at';
-      sources.first_campaign_launched = firstRow(
-        campaigns,
-        at,
-        by,
-        `t.${ident(status)} IN ('active', 'running', 'launched', 'sending', 'completed', 'paused')`,
+      sources.first_campaign_launched = earliest(
+        firstRow(campaigns, at, by, `t.${ident(status)} IN ('active', 'running', 'launched', 'sending', 'completed', 'paused')`),
+        gauge,
       );
     }
   } else {

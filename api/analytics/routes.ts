@@ -49,7 +49,7 @@ async function churnList(knex: Knex, workspaceIds: string[] | null): Promise<unk
 
 function need(names: string[] | undefined, field: string, source: 'platform' | 'custom', fallback: string[]): string[] {
   if (names && names.length > 0) return names;
-  if (source === 'custom') throw invalidInput(`name the events of your own product in ${field}`, `query.${field}`);
+  if (source === 'custom') throw invalidInput(`query.${field}`, `name the events of your own product in ${field}`);
   return fallback;
 }
 
@@ -97,7 +97,7 @@ export function analyticsRoutes(ctx: ApiContext): AnyRoute[] {
         responses: { 200: { description: 'Activation', schema: result }, ...errors },
         handler: async ({ workspace, query }) => {
           if (query.source === 'custom' && (query.steps?.length ?? 0) < 2)
-            throw invalidInput('name at least two funnel steps (the first is signup)', 'query.steps');
+            throw invalidInput('query.steps', 'name at least two funnel steps (the first is signup)');
           return {
             status: 200,
             body: await activation(knex, scopeOf(workspace, query), {

@@ -35,7 +35,11 @@ export async function audit(knex: Knex, entry: AuditEntry): Promise<string> {
     id,
     workspace_id: entry.workspaceId,
     seq: head.seq + 1,
-    actor_ref: entry.actor.userId ? `user:${entry.actor.userId}` : entry.actor.apiKeyId ? `apiKey:${entry.actor.apiKeyId}` : '',
+    actor_ref: entry.actor.userId
+      ? `user:${entry.actor.userId}`
+      : entry.actor.apiKeyId
+        ? `apiKey:${entry.actor.apiKeyId}`
+        : '',
     action: entry.action,
     target_type: entry.target?.type ?? null,
     target_id: entry.target?.id ?? null,

@@ -38,7 +38,10 @@ export function entryHash(prevHash: string, fields: ChainedFields): string {
 }
 
 /** Take the workspace's chain lock for the rest of `trx` and read the last link. */
-export async function chainHead(trx: Knex.Transaction, workspaceId: string): Promise<{ seq: number; hash: string }> {
+export async function chainHead(
+  trx: Knex.Transaction,
+  workspaceId: string,
+): Promise<{ seq: number; hash: string }> {
   await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`audit:${workspaceId}`]);
   const last = await trx('audit_log')
     .where({ workspace_id: workspaceId })
@@ -109,7 +112,8 @@ export async function verifyChain(knex: Knex, workspaceId: string): Promise<Chai
         ok: false,
         brokenAt: { id: row.id, seq, action: row.action, reason },
       });
-      if (seq !== expectedSeq) return fail(`expected entry #${expectedSeq}, found #${seq}: an entry was removed`);
+      if (seq !== expectedSeq)
+        return fail(`expected entry #${expectedSeq}, found #${seq}: an entry was removed`);
       if (row.prev_hash !== prev) return fail('its previous-hash does not match the entry before it');
       const actorRef = row.actor_ref ?? '';
       const userMatches = row.actor_user_id === null || actorRef === `user:${row.actor_user_id}`;

@@ -16,13 +16,20 @@ export async function auditVerifyCommand(
   json: boolean,
   usageError: (message: string) => Error,
 ): Promise<number> {
-  if (workspaceId !== undefined && !UUID.test(workspaceId)) throw usageError(`"${workspaceId}" is not a workspace id`);
+  if (workspaceId !== undefined && !UUID.test(workspaceId))
+    throw usageError(`"${workspaceId}" is not a workspace id`);
   const config = loadConfig();
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.REVFLOW_DATA_DIR, logger: pino({ level: 'warn' }) });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.REVFLOW_DATA_DIR,
+    logger: pino({ level: 'warn' }),
+  });
   try {
     const ids = workspaceId
       ? [workspaceId]
-      : (await db.knex('workspaces').orderBy('created_at').select<Array<{ id: string }>>('id')).map((r) => r.id);
+      : (await db.knex('workspaces').orderBy('created_at').select<Array<{ id: string }>>('id')).map(
+          (r) => r.id,
+        );
     let broken = 0;
     const reports = [];
     for (const id of ids) {

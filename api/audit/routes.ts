@@ -133,7 +133,8 @@ export function auditRoutes({ knex }: ApiContext): AnyRoute[] {
     method: 'get',
     path: '/api/v1/workspaces/:workspaceId/audit-log/verify',
     summary: 'Verify the audit log hash chain (admin or owner)',
-    description: 'Recomputes every entry’s hash from its content and the entry before it; names the first entry that does not verify.',
+    description:
+      'Recomputes every entry’s hash from its content and the entry before it; names the first entry that does not verify.',
     tags: ['audit'],
     auth: { workspaceRole: 'admin' },
     params: workspaceParams,
@@ -155,7 +156,10 @@ export function auditRoutes({ knex }: ApiContext): AnyRoute[] {
       },
       ...problemResponses(400, 401, 403, 404),
     },
-    handler: async ({ workspace }) => ({ status: 200, body: await verifyChain(knex, workspaceScope(workspace).id) }),
+    handler: async ({ workspace }) => ({
+      status: 200,
+      body: await verifyChain(knex, workspaceScope(workspace).id),
+    }),
   });
   return [list, verify];
 }

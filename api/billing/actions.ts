@@ -52,21 +52,37 @@ export class BillingActions {
         seats: account.seats,
         monthlyCents: monthlyCents(getPlan(account.planId), account.seats),
       },
-      proposed: { planId: target.plan.id, seats: target.seats, monthlyCents: monthlyCents(target.plan, target.seats) },
+      proposed: {
+        planId: target.plan.id,
+        seats: target.seats,
+        monthlyCents: monthlyCents(target.plan, target.seats),
+      },
     });
   }
 
-  async change(workspaceId: string, change: PlanChange, idempotencyKey: string = randomUUID()): Promise<ChangeResult> {
+  async change(
+    workspaceId: string,
+    change: PlanChange,
+    idempotencyKey: string = randomUUID(),
+  ): Promise<ChangeResult> {
     const account = await this.store.get(workspaceId);
     const target = await resolveChange(this.knex, account, change);
     return this.provider.change(account, target, idempotencyKey);
   }
 
-  checkout(workspaceId: string, request: CheckoutRequest, idempotencyKey: string = randomUUID()): Promise<CheckoutSession> {
+  checkout(
+    workspaceId: string,
+    request: CheckoutRequest,
+    idempotencyKey: string = randomUUID(),
+  ): Promise<CheckoutSession> {
     return this.provider.checkout(workspaceId, request, idempotencyKey);
   }
 
-  portal(workspaceId: string, returnUrl: string | undefined, idempotencyKey: string = randomUUID()): Promise<{ url: string }> {
+  portal(
+    workspaceId: string,
+    returnUrl: string | undefined,
+    idempotencyKey: string = randomUUID(),
+  ): Promise<{ url: string }> {
     return this.provider.portal(workspaceId, returnUrl, idempotencyKey);
   }
 

@@ -45,7 +45,10 @@ export class LocalBillingProvider implements BillingProvider {
   }
 
   async change(...[account, target]: Parameters<BillingProvider['change']>): Promise<ChangeResult> {
-    const updated = await this.accounts.setPlan(account.workspaceId, { planId: target.plan.id, seats: target.seats });
+    const updated = await this.accounts.setPlan(account.workspaceId, {
+      planId: target.plan.id,
+      seats: target.seats,
+    });
     return { mode: 'local', account: summarize(updated) };
   }
 

@@ -15,7 +15,11 @@ export interface BillingProvider {
   preview(account: BillingAccount, target: ChangeTarget, figures: PreviewFigures): Promise<BillingPreview>;
   change(account: BillingAccount, target: ChangeTarget, idempotencyKey: string): Promise<ChangeResult>;
   checkout(workspaceId: string, request: CheckoutRequest, idempotencyKey: string): Promise<CheckoutSession>;
-  portal(workspaceId: string, returnUrl: string | undefined, idempotencyKey: string): Promise<{ url: string }>;
+  portal(
+    workspaceId: string,
+    returnUrl: string | undefined,
+    idempotencyKey: string,
+  ): Promise<{ url: string }>;
   invoices(workspaceId: string, limit: number): Promise<InvoiceSummary[]>;
 }
 
@@ -148,7 +152,10 @@ export async function resolveChange(
       undefined,
       {
         invalidParams: [
-          { name: change.seats !== undefined ? 'seats' : 'planId', reason: `at least ${used} seats are in use` },
+          {
+            name: change.seats !== undefined ? 'seats' : 'planId',
+            reason: `at least ${used} seats are in use`,
+          },
         ],
         seatsUsed: used,
       },

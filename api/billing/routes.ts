@@ -119,7 +119,9 @@ const expansionSchema = z
 
 /** A usage field refused by the meter is a field of this request's body. */
 function inBody(error: unknown): unknown {
-  return error instanceof UsageRejected ? invalidInput(`body.${error.field}`, error.message, 'validation') : error;
+  return error instanceof UsageRejected
+    ? invalidInput(`body.${error.field}`, error.message, 'validation')
+    : error;
 }
 
 /** The Billing & Usage API (local side; Stripe's routes live in stripe-routes.ts). */

@@ -5,7 +5,8 @@ import { z } from 'zod';
  * them at start with the rest); read on each use, so a test or a restart changes them. Stripe's
  * own settings live in stripe/config.ts. The README documents the defaults.
  */
-const blankIsUnset = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const blankIsUnset = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 export const billingEnvShape = {
   /** Days of the trial a new workspace starts with; 0 disables trials. */
@@ -26,7 +27,11 @@ export const billingEnvShape = {
   /** How often trials are moved on and billing events emitted, in ms. */
   REVFLOW_BILLING_SWEEP_MS: z.preprocess(
     blankIsUnset,
-    z.coerce.number({ error: 'a whole number of ms ≥ 1000' }).int('a whole number of ms ≥ 1000').min(1000, 'a whole number of ms ≥ 1000').default(60_000),
+    z.coerce
+      .number({ error: 'a whole number of ms ≥ 1000' })
+      .int('a whole number of ms ≥ 1000')
+      .min(1000, 'a whole number of ms ≥ 1000')
+      .default(60_000),
   ),
   /** Stripe mode when set (api/billing/stripe/config.ts reads the rest of Stripe's settings). */
   STRIPE_SECRET_KEY: z.string().optional(),

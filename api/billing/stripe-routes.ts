@@ -232,7 +232,9 @@ export function stripeBillingRoutes(
       },
       handler: async ({ req, workspace, body }) => ({
         status: 200,
-        body: await viaStripe(actions.portal(workspaceScope(workspace).id, body.returnUrl, idempotencyKeyOf(req))),
+        body: await viaStripe(
+          actions.portal(workspaceScope(workspace).id, body.returnUrl, idempotencyKeyOf(req)),
+        ),
       }),
     }),
     defineRoute({

@@ -327,14 +327,14 @@ export class UsageMeter {
       const check = await this.check(workspaceId, input.meter, quantity, trx);
       const inserted = await trx('usage_events')
         .insert({
-        workspace_id: workspaceId,
-        meter: input.meter,
-        quantity,
-        idempotency_key: input.idempotencyKey,
-        subject:
-          getMeter(input.meter).aggregation === 'unique'
-            ? (input.subject ?? input.idempotencyKey)
-            : (input.subject ?? null),
+          workspace_id: workspaceId,
+          meter: input.meter,
+          quantity,
+          idempotency_key: input.idempotencyKey,
+          subject:
+            getMeter(input.meter).aggregation === 'unique'
+              ? (input.subject ?? input.idempotencyKey)
+              : (input.subject ?? null),
           source: input.source ?? 'api',
           occurred_at: input.occurredAt === undefined ? this.now() : new Date(input.occurredAt),
         })

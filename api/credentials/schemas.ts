@@ -134,7 +134,10 @@ export const credentialSchema = z
     workspaceId: z.uuid(),
     name: z.string(),
     type: credentialTypeSchema,
-    allowedHosts: z.array(z.string()).nullable().describe('null: not bound; only the workspace allow-list'),
+    allowedHosts: z
+      .array(z.string())
+      .optional()
+      .describe('Where the secret may be sent; absent: not bound, only the workspace allow-list'),
     createdBy: z.uuid().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),

@@ -22,7 +22,8 @@ export interface CredentialView {
   workspaceId: string;
   name: string;
   type: CredentialTypeName;
-  allowedHosts: string[] | null;
+  /** Only when bound; absent: the workspace allow-list only. */
+  allowedHosts?: string[];
   createdBy: string | null;
   createdAt: string;
   updatedAt: string;
@@ -58,7 +59,7 @@ export class CredentialStore implements CredentialsService {
       workspaceId: row.workspace_id,
       name: row.name,
       type: credentialTypeSchema.parse(row.type),
-      allowedHosts: row.allowed_hosts ?? null,
+      ...(row.allowed_hosts ? { allowedHosts: row.allowed_hosts } : {}),
       createdBy: row.created_by,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { v7, validate } from 'uuid';
 
 /**
@@ -5,8 +6,20 @@ import { v7, validate } from 'uuid';
  * and randomness, so ids made in this process are strictly increasing — they sort by creation
  * time and serve as keyset-pagination cursors.
  */
-export function uuidv7(nowMs?: number): string {
-  return nowMs === undefined ? v7() : v7({ msecs: nowMs });
+let lastMs = -Infinity;
+let seq = 0;
+
+export function uuidv7(nowMs: number = Date.now()): string {
+  // The library's own ordering holds only for its own clock; a caller's clock (a store's `now`)
+  // gets the same guarantee here: never backwards, a counter within one millisecond.
+  if (nowMs > lastMs) {
+    lastMs = nowMs;
+    seq = randomInt(0, 2 ** 31);
+  } else if (++seq > 0xffffffff) {
+    lastMs += 1;
+    seq = 0;
+  }
+  return v7({ msecs: lastMs, seq });
 }
 
 /** Ids come from URLs; checking the shape first turns a bad id into "not found", not a SQL error. */

@@ -8,9 +8,14 @@ import * as billing from '../../migrations/20261127000006_billing.js';
 import * as stripe from '../../migrations/20261127000007_stripe.js';
 import * as waits from '../../migrations/20261127000008_waits.js';
 import * as mailDeliveries from '../../migrations/20261127000009_mail_deliveries.js';
+import * as hardening from '../../migrations/20261204000010_hardening.js';
 import * as hardeningApi from '../../migrations/20261204000011_hardening_api.js';
+import * as ai from '../../migrations/20261204000012_ai.js';
 import * as safety from '../../migrations/20261204000013_safety.js';
+import * as outbound from '../../migrations/20261204000014_outbound.js';
 import * as analytics from '../../migrations/20261204000015_analytics.js';
+import * as releases from '../../migrations/20261204000016_releases.js';
+import * as feedback from '../../migrations/20261204000017_feedback.js';
 import { withConnection } from './pg-connection.js';
 
 /**
@@ -28,9 +33,14 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261127000007_stripe', module: stripe },
   { name: '20261127000008_waits', module: waits },
   { name: '20261127000009_mail_deliveries', module: mailDeliveries },
+  { name: '20261204000010_hardening', module: hardening },
   { name: '20261204000011_hardening_api', module: hardeningApi },
+  { name: '20261204000012_ai', module: ai },
   { name: '20261204000013_safety', module: safety },
+  { name: '20261204000014_outbound', module: outbound },
   { name: '20261204000015_analytics', module: analytics },
+  { name: '20261204000016_releases', module: releases },
+  { name: '20261204000017_feedback', module: feedback },
 ];
 
 export interface NamedMigration {

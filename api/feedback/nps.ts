@@ -48,17 +48,21 @@ export class NpsSurvey {
     private readonly settings: () => FeedbackSettings = () => feedbackSettings(),
   ) {}
 
-  async eligibility(userId: string, now = new Date()): Promise<Eligibility> {
+  async eligibility(
+    userId: string,
+    now = new Date(),
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<Eligibility> {
     const rules = this.settings();
     if (!rules.REVFLOW_NPS_ENABLED) return { eligible: false, reason: 'disabled' };
-    const user = await this.knex('users')
+    const user = await db('users')
       .where({ id: userId })
       .first<{ created_at: Date } | undefined>('created_at');
     if (!user) throw notFoundError('The user');
     const ready = user.created_at.getTime() + rules.REVFLOW_NPS_MIN_DAYS_AFTER_SIGNUP * DAY_MS;
     if (ready > now.getTime())
       return { eligible: false, reason: 'too_new', until: new Date(ready).toISOString() };
-    const answered = await this.knex('nps_responses')
+    const answered = await db('nps_responses')
       .where({ user_id: userId })
       .orderBy('created_at', 'desc')
       .first<{ created_at: Date } | undefined>('created_at');
@@ -67,7 +71,7 @@ export class NpsSurvey {
       if (again > now.getTime())
         return { eligible: false, reason: 'answered_recently', until: new Date(again).toISOString() };
     }
-    const last = await this.knex<DisplayRow>('survey_displays')
+    const last = await db<DisplayRow>('survey_displays')
       .where({ user_id: userId })
       .orderBy('created_at', 'desc')
       .first();
@@ -84,7 +88,7 @@ export class NpsSurvey {
         return { eligible: false, reason: 'waiting_period', until: new Date(waited).toISOString() };
     }
     // Dismissals since the last answer, newest first.
-    const dismissals = await this.knex<DisplayRow>('survey_displays')
+    const dismissals = await db<DisplayRow>('survey_displays')
       .where({ user_id: userId, survey: SURVEY, outcome: 'dismissed' })
       .modify((q) => {
         if (answered) void q.where('created_at', '>', answered.created_at);
@@ -102,17 +106,21 @@ export class NpsSurvey {
 
   /** The modal opens: record the display (or resume the open one); refused when not eligible. */
   async display(userId: string, workspaceId: string, now = new Date()): Promise<{ displayId: string }> {
-    const eligible = await this.eligibility(userId, now);
-    if (!eligible.eligible)
-      throw conflictError('The survey is not due for this person', 'not_eligible', {
-        reason: eligible.reason,
-        ...(eligible.until ? { until: eligible.until } : {}),
-      });
-    if (eligible.displayId) return { displayId: eligible.displayId };
-    const [row] = await this.knex('survey_displays')
-      .insert({ survey: SURVEY, user_id: userId, workspace_id: workspaceId, created_at: now })
-      .returning<Array<{ id: string }>>('id');
-    return { displayId: (row as { id: string }).id };
+    // One person, one decision at a time: two tabs opening at once get the same display.
+    return this.knex.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`survey:${userId}`]);
+      const eligible = await this.eligibility(userId, now, trx);
+      if (!eligible.eligible)
+        throw conflictError('The survey is not due for this person', 'not_eligible', {
+          reason: eligible.reason,
+          ...(eligible.until ? { until: eligible.until } : {}),
+        });
+      if (eligible.displayId) return { displayId: eligible.displayId };
+      const [row] = await trx('survey_displays')
+        .insert({ survey: SURVEY, user_id: userId, workspace_id: workspaceId, created_at: now })
+        .returning<Array<{ id: string }>>('id');
+      return { displayId: (row as { id: string }).id };
+    });
   }
 
   private async ownDisplay(trx: Knex.Transaction, userId: string, displayId: string): Promise<DisplayRow> {
@@ -147,11 +155,22 @@ export class NpsSurvey {
   ): Promise<{ id: string; score: number; category: NpsCategory; created: boolean }> {
     const billing = billingFor(this.knex);
     const result = await this.knex.transaction(async (trx) => {
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`survey:${userId}`]);
       const display = await this.ownDisplay(trx, userId, displayId);
       const existing = await trx('nps_responses')
         .where({ display_id: displayId })
         .first<{ id: string; score: number; category: NpsCategory } | undefined>('id', 'score', 'category');
       if (existing) return { ...existing, created: false };
+      // A stale display left open elsewhere does not make a second answer within the resurvey period.
+      const recent = await trx('nps_responses')
+        .where({ user_id: userId })
+        .andWhere(
+          'created_at',
+          '>',
+          new Date(Date.now() - this.settings().REVFLOW_NPS_RESURVEY_DAYS * DAY_MS),
+        )
+        .first<{ id: string } | undefined>('id');
+      if (recent) throw conflictError('You answered the survey recently', 'answered_recently');
       const plan = effectivePlan(await billing.accounts.get(display.workspace_id, trx));
       const category = categoryOf(answer.score);
       const comment = answer.comment?.trim() ? answer.comment.trim() : null;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { conflictError, invalidInput, notFoundError } from '../../engine/errors.js';
+import { conflictError, DomainError, invalidInput, notFoundError } from '../../engine/errors.js';
 import { billingFor } from '../billing/hub.js';
 import { platformEvents } from '../events/platform.js';
 
@@ -81,8 +81,31 @@ export function titleFor(text: string, title?: string): string {
   return source.length > 120 ? `${source.slice(0, 119)}…` : source;
 }
 
+/** Flood limits per person and hour: the board is shared by every workspace of the instance. */
+export const POSTS_PER_HOUR = 30;
+export const COMMENTS_PER_HOUR = 60;
+
 export class FeedbackStore {
   constructor(private readonly knex: Knex) {}
+
+  private async withinLimit(
+    table: string,
+    column: string,
+    userId: string,
+    limit: number,
+    what: string,
+  ): Promise<void> {
+    const [row] = await this.knex(table)
+      .where(column, userId)
+      .andWhere('created_at', '>', new Date(Date.now() - 3_600_000))
+      .count<Array<{ count: string }>>('* as count');
+    if (Number(row?.count ?? 0) >= limit)
+      throw new DomainError(
+        'rate_limited',
+        'feedback_flood',
+        `At most ${limit} ${what} an hour: try again later`,
+      );
+  }
 
   async statuses(): Promise<FeedbackStatus[]> {
     return this.knex('feedback_statuses')
@@ -218,6 +241,7 @@ export class FeedbackStore {
   }): Promise<PostView> {
     const body = input.text.trim();
     if (!body) throw invalidInput('text', 'Say what you think: the text is empty');
+    await this.withinLimit('feedback_posts', 'author_user_id', input.userId, POSTS_PER_HOUR, 'posts');
     const id = await this.knex.transaction(async (trx) => {
       const open = await trx('feedback_statuses')
         .where({ kind: 'open' })
@@ -327,6 +351,8 @@ export class FeedbackStore {
     await this.get(viewer, postId);
     const text = body.trim();
     if (!text) throw invalidInput('body', 'The comment is empty');
+    if (!viewer.admin)
+      await this.withinLimit('feedback_comments', 'user_id', viewer.userId, COMMENTS_PER_HOUR, 'comments');
     const [row] = await this.knex('feedback_comments')
       .insert({ post_id: postId, user_id: viewer.userId, by_admin: viewer.admin, body: text })
       .returning<Array<{ id: string }>>('id');

@@ -58,7 +58,10 @@ export class CampaignStore {
 
   async get(workspaceId: string, id: string): Promise<CampaignRow> {
     const row = /^[0-9a-f-]{36}$/i.test(id)
-      ? await this.knex<CampaignRow>('outbound_campaigns').where({ workspace_id: workspaceId }).andWhere((q) => q.where({ id }).orWhere({ workflow_id: id })).first()
+      ? await this.knex<CampaignRow>('outbound_campaigns').where({ workspace_id: workspaceId }).andWhere((q) => {
+              void q.where({ id }).orWhere({ workflow_id: id });
+            })
+            .first()
       : undefined;
     if (!row) throw notFoundError('The campaign');
     return row;
@@ -207,6 +210,20 @@ export class CampaignStore {
     return true;
   }
 
+  private async configuredVariants(campaign: CampaignRow): Promise<Map<string, string[]>> {
+    const row = (await this.knex('workflows as w')
+      .join('workflow_versions as v', 'v.id', this.knex.raw('coalesce(w.active_version_id, w.published_version_id)'))
+      .where({ 'w.id': campaign.workflow_id, 'w.workspace_id': campaign.workspace_id })
+      .first('v.document')) as { document?: { nodes?: Array<{ id: string; type: string; config?: { variants?: Array<{ key?: unknown }> } }> } } | undefined;
+    const pickers = new Map<string, string[]>();
+    for (const node of row?.document?.nodes ?? []) {
+      if (node.type !== 'outbound.pickVariant') continue;
+      const keys = (node.config?.variants ?? []).map((variant) => variant.key).filter((key): key is string => typeof key === 'string');
+      pickers.set(node.id, keys);
+    }
+    return pickers;
+  }
+
   /** What the Campaigns page shows: per-variant counts with intervals and posterior share, and a per-step funnel. */
   async stats(workspaceId: string, campaign: CampaignRow) {
     const [variants, steps, enrollments] = await Promise.all([
@@ -227,8 +244,15 @@ export class CampaignStore {
         .count('* as count'),
     ]);
     type StatRow = { picker: string; segment: string; variant: string; sends: number; rewards: number; replies: number };
+    // Variants not sent yet are shown too: they come from the campaign workflow's current version.
+    const rows = [...(variants as StatRow[])];
+    for (const [picker, keys] of await this.configuredVariants(campaign)) {
+      for (const variant of keys)
+        if (!rows.some((row) => row.picker === picker && row.segment === '' && row.variant === variant))
+          rows.push({ picker, segment: '', variant, sends: 0, rewards: 0, replies: 0 });
+    }
     const groups = new Map<string, StatRow[]>();
-    for (const row of variants as StatRow[]) {
+    for (const row of rows) {
       const key = `${row.picker}\u0000${row.segment}`;
       groups.set(key, [...(groups.get(key) ?? []), row]);
     }

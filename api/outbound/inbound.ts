@@ -5,6 +5,7 @@ import type { Json } from '../../engine/json.js';
 import type { Runtime } from '../../engine/runtime.js';
 import { classifyByRules, isReplyClass, replyCategories, replyText, type ReplyClass } from '../../nodes/outbound/classify.js';
 import { OUTBOUND_SIGNAL, type OutboundSignalPayload, type StopInfo } from '../../nodes/outbound/service.js';
+import { billingFor } from '../billing/hub.js';
 import { platformEvents } from '../events/platform.js';
 import { nodeServicesOf } from './node-services.js';
 import type { PgOutboundService } from './service.js';
@@ -190,6 +191,8 @@ export class InboundProcessor {
         trx,
       );
     });
+    // Emitted inside the transaction: deliver now that it committed (the sweeper would, later).
+    billingFor(this.knex).outbox.flushSoon();
     // The score learns from what the lead did (a bounce says nothing about fit).
     if (positive || classification === 'negative' || type === 'unsubscribe')
       await this.outbound.models.learn(workspaceId, (await this.outbound.leads.row(workspaceId, lead.id)), positive ? 1 : 0, `${lead.id}:${dedup}`);

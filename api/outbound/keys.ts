@@ -32,7 +32,7 @@ export class OutboundKeys {
       row = await this.knex('outbound_settings').where({ workspace_id: workspaceId }).first<{ secret_sealed: string }>('secret_sealed');
     }
     // Read each time (no cache): a rotation applies at once in every process.
-    return box.open(row!.secret_sealed, aad);
+    return box.open(row.secret_sealed, aad);
   }
 
   /** A new secret: old links and webhook signatures stop working. */

@@ -95,7 +95,9 @@ export class LeadStore {
 
   private async assertOwner(workspaceId: string, ownerId: string | null | undefined): Promise<void> {
     if (!ownerId) return;
-    const member = await this.knex('memberships').where({ workspace_id: workspaceId, user_id: ownerId }).first('user_id');
+    const member = await this.knex('memberships')
+      .where({ workspace_id: workspaceId, user_id: ownerId })
+      .first<{ user_id: string } | undefined>('user_id');
     if (!member) throw invalidInput('ownerId', 'is not a member of this workspace');
   }
 
@@ -204,7 +206,7 @@ export class LeadStore {
     await this.knex('outbound_leads').where({ id: row.id }).delete();
   }
 
-  private filtered(workspaceId: string, filter: Omit<LeadFilter, 'limit' | 'offset'>): Knex.QueryBuilder {
+  private filtered(workspaceId: string, filter: Omit<LeadFilter, 'limit' | 'offset'>): Knex.QueryBuilder<LeadRow, LeadRow[]> {
     const query = this.knex<LeadRow>('outbound_leads').where({ workspace_id: workspaceId });
     if (filter.status) query.andWhere({ status: filter.status });
     if (filter.ownerId) query.andWhere({ owner_id: filter.ownerId });
@@ -212,21 +214,27 @@ export class LeadStore {
     if (filter.company) query.andWhereILike('company', `%${escapeLike(filter.company)}%`);
     if (filter.q) {
       const like = `%${escapeLike(filter.q)}%`;
-      query.andWhere((q) => q.whereILike('email', like).orWhereILike('name', like).orWhereILike('company', like));
+      query.andWhere((q) => {
+        void q.whereILike('email', like).orWhereILike('name', like).orWhereILike('company', like);
+      });
     }
     return query;
   }
 
   async list(workspaceId: string, filter: LeadFilter): Promise<{ items: Lead[]; total: number }> {
-    const [rows, count] = await Promise.all([
-      this.filtered(workspaceId, filter).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(filter.limit).offset(filter.offset),
-      this.filtered(workspaceId, filter).count<{ count: string }[]>('* as count'),
-    ]);
-    return { items: (rows as LeadRow[]).map(presentLead), total: Number(count[0]?.count ?? 0) };
+    const rows: LeadRow[] = await this.filtered(workspaceId, filter)
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(filter.limit)
+      .offset(filter.offset);
+    const count = await this.filtered(workspaceId, filter).count<Array<{ count: string }>>('* as count');
+    return { items: rows.map(presentLead), total: Number(count[0]?.count ?? 0) };
   }
 
   async ids(workspaceId: string, filter: Omit<LeadFilter, 'limit' | 'offset'>, cap: number): Promise<string[]> {
-    const rows = (await this.filtered(workspaceId, filter).orderBy('created_at').limit(cap).select('id')) as Array<{ id: string }>;
+    const rows = await this.filtered(workspaceId, filter).orderBy('created_at').limit(cap).select<Array<{ id: string }>>('id');
     return rows.map((row) => row.id);
   }
 

@@ -18,5 +18,8 @@ export function nodeServicesOf(knex: Knex): NodeServices | undefined {
 export function outboundNodeServices(deps: FeatureServiceDeps): Partial<NodeServices> {
   servicesByDb.set(deps.knex, deps.services);
   const publicUrl = deps.env.REVFLOW_PUBLIC_URL ?? 'http://localhost:3000';
-  return { outbound: new PgOutboundService(deps.knex, new OutboundKeys(deps.knex, deps.secrets), publicUrl) };
+  const from = deps.env.REVFLOW_OUTBOUND_FROM?.trim();
+  return {
+    outbound: new PgOutboundService(deps.knex, new OutboundKeys(deps.knex, deps.secrets), publicUrl, from || undefined),
+  };
 }

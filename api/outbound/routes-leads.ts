@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { notFoundError } from '../../engine/errors.js';
+import { DomainError, notFoundError } from '../../engine/errors.js';
 import { leadStatuses } from '../../nodes/outbound/service.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
@@ -132,8 +132,9 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
             else if (result.merged) merged += 1;
             else unchanged += 1;
           } catch (error) {
-            const err = error as Error & { field?: string };
-            errors.push({ row: row.row, field: err.field ?? 'row', message: err.message });
+            // A row the domain refuses (the plan's lead limit, an owner who is no member) is that row's error.
+            if (!(error instanceof DomainError)) throw error;
+            errors.push({ row: row.row, field: error.field ?? 'row', message: error.message });
           }
         }
         return { status: 200, body: { total: rows.length, created, merged, unchanged, failed: errors.length, errors: errors.slice(0, 5000) } };

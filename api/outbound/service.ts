@@ -24,6 +24,7 @@ export class PgOutboundService implements OutboundService {
     private readonly knex: Knex,
     private readonly keys: OutboundKeys,
     private readonly publicUrl: string,
+    readonly defaultFrom?: string,
   ) {
     this.leads = new LeadStore(knex);
     this.campaigns = new CampaignStore(knex);

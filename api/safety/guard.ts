@@ -6,7 +6,10 @@ import { describeRequirement, firedPathViolation, requirementsFor } from './poli
 import type { PolicyState } from './store.js';
 import { policyStoreFor } from './store.js';
 
-function check(state: PolicyState, request: OutboundStepRequest): { reason: string; missing: string } | undefined {
+function check(
+  state: PolicyState,
+  request: OutboundStepRequest,
+): { reason: string; missing: string } | undefined {
   if (!state.enabled) return undefined;
   for (const requirement of requirementsFor(state.policy, request.node.outbound)) {
     const path = firedPathViolation(request.document, request.node.id, request.fired, requirement);
@@ -20,7 +23,11 @@ function check(state: PolicyState, request: OutboundStepRequest): { reason: stri
   return undefined;
 }
 
-async function refuse(knex: Knex, request: OutboundStepRequest, verdict: { reason: string; missing: string }): Promise<never> {
+async function refuse(
+  knex: Knex,
+  request: OutboundStepRequest,
+  verdict: { reason: string; missing: string },
+): Promise<never> {
   await recordDecision(knex, {
     workspaceId: request.run.workspaceId,
     runId: request.run.id,

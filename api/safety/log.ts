@@ -75,7 +75,11 @@ export async function recordDecision(knex: Knex, decision: SafetyDecision): Prom
   return id;
 }
 
-export function searchDecisions(knex: Knex, workspaceId: string, query: DecisionQuery): Promise<DecisionRow[]> {
+export function searchDecisions(
+  knex: Knex,
+  workspaceId: string,
+  query: DecisionQuery,
+): Promise<DecisionRow[]> {
   return knex('safety_decisions')
     .where({ workspace_id: workspaceId })
     .modify((q) => {
@@ -102,12 +106,19 @@ export function searchDecisions(knex: Knex, workspaceId: string, query: Decision
 export interface SafetyStats {
   days: Array<{ day: string; checks: number; blocks: number; redactions: number }>;
   byEntity: Array<{ entity: string; count: number }>;
-  byWorkflow: Array<{ workflowId: string | null; name: string | null; checks: number; blocks: number; redactions: number }>;
+  byWorkflow: Array<{
+    workflowId: string | null;
+    name: string | null;
+    checks: number;
+    blocks: number;
+    redactions: number;
+  }>;
   totals: { checks: number; blocks: number; redactions: number };
 }
 
 export async function decisionStats(knex: Knex, workspaceId: string, since: Date): Promise<SafetyStats> {
-  const base = () => knex('safety_decisions as d').where('d.workspace_id', workspaceId).where('d.created_at', '>=', since);
+  const base = () =>
+    knex('safety_decisions as d').where('d.workspace_id', workspaceId).where('d.created_at', '>=', since);
   const [days, entities, workflows] = await Promise.all([
     base()
       .select(knex.raw(`to_char(date_trunc('day', d.created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') as day`))
@@ -142,7 +153,10 @@ export async function decisionStats(knex: Knex, workspaceId: string, since: Date
   }));
   return {
     days: dayRows,
-    byEntity: (entities as unknown as Array<Record<string, unknown>>).map((r) => ({ entity: String(r.entity), count: num(r.count) })),
+    byEntity: (entities as unknown as Array<Record<string, unknown>>).map((r) => ({
+      entity: String(r.entity),
+      count: num(r.count),
+    })),
     byWorkflow: (workflows as unknown as Array<Record<string, unknown>>).map((r) => ({
       workflowId: (r.workflow_id as string | null) ?? null,
       name: (r.name as string | null) ?? null,

@@ -57,7 +57,8 @@ export function qualifies(node: NodeSpec, requirement: SafetyRequirement): boole
   }
   if (requirement.entities?.length) {
     const entities = (config.entities ?? {}) as Record<string, unknown>;
-    if (typeof entities !== 'object' || requirement.entities.some((e) => entities[e] === 'allow')) return false;
+    if (typeof entities !== 'object' || requirement.entities.some((e) => entities[e] === 'allow'))
+      return false;
   }
   if (requirement.minSensitivity !== undefined) {
     const sensitivity = (config.sensitivity ?? 'medium') as string;
@@ -105,7 +106,8 @@ export function policyViolations(
   const triggers = document.nodes.filter((n) => registry.get(n.type)?.family === 'trigger').map((n) => n.id);
   const violations: PolicyViolation[] = [];
   const requirements = new Map<string, SafetyRequirement>();
-  for (const kind of outboundKinds) for (const r of requirementsFor(policy, kind)) requirements.set(JSON.stringify(r), r);
+  for (const kind of outboundKinds)
+    for (const r of requirementsFor(policy, kind)) requirements.set(JSON.stringify(r), r);
   for (const requirement of requirements.values()) {
     const parent = new Map<string, string | null>();
     const queue: string[] = [];
@@ -127,7 +129,8 @@ export function policyViolations(
     for (const node of document.nodes) {
       const kind = registry.get(node.type)?.outbound;
       if (!kind || !parent.has(node.id)) continue;
-      if (!requirementsFor(policy, kind).some((r) => JSON.stringify(r) === JSON.stringify(requirement))) continue;
+      if (!requirementsFor(policy, kind).some((r) => JSON.stringify(r) === JSON.stringify(requirement)))
+        continue;
       const path: string[] = [];
       for (let at: string | null | undefined = node.id; at; at = parent.get(at)) path.unshift(at);
       violations.push({

@@ -17,7 +17,11 @@ export function violationIssue(document: WorkflowDocument, violation: PolicyViol
   };
 }
 
-export function violationsOf(document: WorkflowDocument, registry: NodeRegistry, policy: SafetyPolicy): PolicyViolation[] {
+export function violationsOf(
+  document: WorkflowDocument,
+  registry: NodeRegistry,
+  policy: SafetyPolicy,
+): PolicyViolation[] {
   return policyViolations(document, registry, policy);
 }
 
@@ -37,9 +41,20 @@ export async function assertSafetyPolicy(
   const violations = policyViolations(document, registry, state.policy);
   const first = violations[0];
   if (!first) return;
-  throw new DomainError('invalid', 'safety_policy', `The workspace safety policy refuses this workflow: ${first.message}`, undefined, {
-    invalidParams: violations.map((v) => ({ name: `nodes.${v.nodeId}`, reason: v.message })),
-    issues: violations.map((v) => violationIssue(document, v)),
-    violations: violations.map((v) => ({ nodeId: v.nodeId, kind: v.kind, missing: v.requirement.type, path: v.path })),
-  });
+  throw new DomainError(
+    'invalid',
+    'safety_policy',
+    `The workspace safety policy refuses this workflow: ${first.message}`,
+    undefined,
+    {
+      invalidParams: violations.map((v) => ({ name: `nodes.${v.nodeId}`, reason: v.message })),
+      issues: violations.map((v) => violationIssue(document, v)),
+      violations: violations.map((v) => ({
+        nodeId: v.nodeId,
+        kind: v.kind,
+        missing: v.requirement.type,
+        path: v.path,
+      })),
+    },
+  );
 }

@@ -1,7 +1,6 @@
 import Papa from 'papaparse';
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import type { WorkflowDocument } from '../../engine/document.js';
 import { DomainError } from '../../engine/errors.js';
 import type { NodeRegistry } from '../../engine/registry.js';
 import { audit, auditSource } from '../audit/audit.js';
@@ -11,9 +10,9 @@ import type { ApiContext } from '../http/context.js';
 import { problemResponses } from '../http/responses.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { workspaceParams } from '../workspaces/schemas.js';
-import { decisionStats, searchDecisions, type DecisionRow } from './log.js';
-import { policySchema, type SafetyPolicy } from './policy.js';
-import { violationsOf } from './publish.js';
+import { decisionStats, searchDecisions } from './log.js';
+import { policySchema } from './policy.js';
+import { affectedSchema, affectedWorkflows, decisionSchema, present } from './views.js';
 import { policyStoreFor, safetyEnabled } from './store.js';
 import { recordConsent, suppress, unsuppress } from './suppression.js';
 
@@ -22,66 +21,16 @@ const problems = problemResponses(400, 401, 402, 403, 404);
 
 async function requireSafety(knex: Knex, workspaceId: string): Promise<void> {
   if (await safetyEnabled(knex, workspaceId)) return;
-  throw new DomainError('quota', 'feature_gated', 'The AI Safety Console is part of the Enterprise plan; upgrade to use it', undefined, {
-    feature: 'ai_safety',
-    requiredPlan: 'enterprise',
-  });
-}
-
-const decisionSchema = z
-  .object({
-    id: z.string(),
-    runId: z.string().nullable(),
-    workflowId: z.string().nullable(),
-    nodeId: z.string(),
-    check: z.string(),
-    verdict: z.string(),
-    reason: z.string(),
-    entities: z.record(z.string(), z.number()),
-    redactions: z.number(),
-    at: z.string(),
-  })
-  .meta({ id: 'SafetyDecision' });
-
-const present = (row: DecisionRow) => ({
-  id: row.id,
-  runId: row.run_id,
-  workflowId: row.workflow_id,
-  nodeId: row.node_id,
-  check: row.check,
-  verdict: row.verdict,
-  reason: row.reason,
-  entities: row.entities,
-  redactions: row.redactions,
-  at: row.created_at.toISOString(),
-});
-
-const affectedSchema = z.array(
-  z.object({
-    workflowId: z.string(),
-    name: z.string(),
-    violations: z.array(z.object({ nodeId: z.string(), kind: z.string(), missing: z.string(), path: z.array(z.string()) })),
-  }),
-);
-
-/** Active workflows whose running version breaks `policy`: the run-time guard stops their sends. */
-async function affectedWorkflows(knex: Knex, registry: NodeRegistry, workspaceId: string, policy: SafetyPolicy) {
-  const rows = await knex('workflows as w')
-    .join('workflow_versions as v', 'v.id', 'w.active_version_id')
-    .where({ 'w.workspace_id': workspaceId, 'w.active': true })
-    .select<Array<{ id: string; name: string; document: WorkflowDocument }>>('w.id', 'w.name', 'v.document');
-  const affected = [];
-  for (const row of rows) {
-    const violations = violationsOf(row.document, registry, policy);
-    if (violations.length > 0) {
-      affected.push({
-        workflowId: row.id,
-        name: row.name,
-        violations: violations.map((v) => ({ nodeId: v.nodeId, kind: v.kind, missing: v.requirement.type, path: v.path })),
-      });
-    }
-  }
-  return affected;
+  throw new DomainError(
+    'quota',
+    'feature_gated',
+    'The AI Safety Console is part of the Enterprise plan; upgrade to use it',
+    undefined,
+    {
+      feature: 'ai_safety',
+      requiredPlan: 'enterprise',
+    },
+  );
 }
 
 const dateParam = z.iso.datetime({ offset: true }).transform((s) => new Date(s));
@@ -90,7 +39,10 @@ const decisionQuery = z.object({
   check: z.enum(['pii', 'promptInjection', 'content', 'compliance', 'urls', 'policy']).optional(),
   runId: z.uuid().optional(),
   workflowId: z.uuid().optional(),
-  entity: z.string().regex(/^[a-z_.]{1,40}$/, 'an entity type such as email').optional(),
+  entity: z
+    .string()
+    .regex(/^[a-z_.]{1,40}$/, 'an entity type such as email')
+    .optional(),
   q: z.string().max(200).optional(),
   since: dateParam.optional(),
   until: dateParam.optional(),
@@ -112,14 +64,21 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       auth: { workspaceRole: 'viewer' },
       params: workspaceParams,
       responses: {
-        200: { description: 'Status', schema: z.object({ enabled: z.boolean(), plan: z.string(), requiredPlan: z.string() }) },
+        200: {
+          description: 'Status',
+          schema: z.object({ enabled: z.boolean(), plan: z.string(), requiredPlan: z.string() }),
+        },
         ...problems,
       },
       handler: async ({ workspace }) => {
         const account = await billingFor(knex).accounts.get(workspace!.id);
         return {
           status: 200,
-          body: { enabled: await safetyEnabled(knex, workspace!.id), plan: effectivePlan(account), requiredPlan: 'enterprise' },
+          body: {
+            enabled: await safetyEnabled(knex, workspace!.id),
+            plan: effectivePlan(account),
+            requiredPlan: 'enterprise',
+          },
         };
       },
     }),
@@ -131,14 +90,24 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       auth: { workspaceRole: 'member' },
       params: workspaceParams,
       responses: {
-        200: { description: 'The policy', schema: z.object({ policy: policySchema, version: z.number(), updatedAt: z.string().nullable() }) },
+        200: {
+          description: 'The policy',
+          schema: z.object({ policy: policySchema, version: z.number(), updatedAt: z.string().nullable() }),
+        },
         ...problems,
       },
       handler: async ({ workspace }) => {
         await requireSafety(knex, workspace!.id);
         store.forget(workspace!.id);
         const state = await store.get(workspace!.id);
-        return { status: 200, body: { policy: state.policy, version: state.version, updatedAt: state.updatedAt?.toISOString() ?? null } };
+        return {
+          status: 200,
+          body: {
+            policy: state.policy,
+            version: state.version,
+            updatedAt: state.updatedAt?.toISOString() ?? null,
+          },
+        };
       },
     }),
     defineRoute({
@@ -150,7 +119,10 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       params: workspaceParams,
       body: policySchema,
       responses: {
-        200: { description: 'Saved', schema: z.object({ policy: policySchema, version: z.number(), affected: affectedSchema }) },
+        200: {
+          description: 'Saved',
+          schema: z.object({ policy: policySchema, version: z.number(), affected: affectedSchema }),
+        },
         ...problems,
       },
       handler: async ({ req, workspace, body, principal }) => {
@@ -165,7 +137,12 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
             ...auditSource(req, principal),
             action: 'safety.policy_update',
             target: { type: 'safety_policy', id: workspaceId },
-            metadata: { version: saved, before, after: body, affectedWorkflows: affected.map((a) => a.workflowId) },
+            metadata: {
+              version: saved,
+              before,
+              after: body,
+              affectedWorkflows: affected.map((a) => a.workflowId),
+            },
           });
           return saved;
         });
@@ -180,11 +157,17 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       tags: ['safety'],
       auth: { workspaceRole: 'member' },
       params: workspaceParams,
-      responses: { 200: { description: 'Workflows', schema: z.object({ items: affectedSchema }) }, ...problems },
+      responses: {
+        200: { description: 'Workflows', schema: z.object({ items: affectedSchema }) },
+        ...problems,
+      },
       handler: async ({ workspace }) => {
         await requireSafety(knex, workspace!.id);
         const state = await store.get(workspace!.id);
-        return { status: 200, body: { items: await affectedWorkflows(knex, registry(), workspace!.id, state.policy) } };
+        return {
+          status: 200,
+          body: { items: await affectedWorkflows(knex, registry(), workspace!.id, state.policy) },
+        };
       },
     }),
     defineRoute({
@@ -196,7 +179,10 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       params: workspaceParams,
       query: decisionQuery,
       responses: {
-        200: { description: 'Decisions', schema: z.object({ items: z.array(decisionSchema), nextBefore: z.string().nullable() }) },
+        200: {
+          description: 'Decisions',
+          schema: z.object({ items: z.array(decisionSchema), nextBefore: z.string().nullable() }),
+        },
         ...problems,
       },
       handler: async ({ workspace, query }) => {
@@ -205,7 +191,10 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
         const page = rows.slice(0, query.limit);
         return {
           status: 200,
-          body: { items: page.map(present), nextBefore: rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null },
+          body: {
+            items: page.map(present),
+            nextBefore: rows.length > query.limit ? (page[page.length - 1]?.id ?? null) : null,
+          },
         };
       },
     }),
@@ -216,7 +205,9 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       tags: ['safety'],
       auth: { workspaceRole: 'member' },
       params: workspaceParams,
-      query: decisionQuery.omit({ limit: true, before: true }).extend({ format: z.enum(['csv', 'json']).default('csv') }),
+      query: decisionQuery
+        .omit({ limit: true, before: true })
+        .extend({ format: z.enum(['csv', 'json']).default('csv') }),
       responses: { 200: { description: 'The file', contentType: 'text/csv' }, ...problems },
       handler: async ({ workspace, query, res }) => {
         await requireSafety(knex, workspace!.id);
@@ -228,9 +219,28 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
           return undefined;
         }
         const csv = Papa.unparse(
-          rows.map((r) => ({ ...r, entities: Object.entries(r.entities).map(([k, v]) => `${k}:${v}`).join(' ') })),
+          rows.map((r) => ({
+            ...r,
+            entities: Object.entries(r.entities)
+              .map(([k, v]) => `${k}:${v}`)
+              .join(' '),
+          })),
           // Cells starting with = + - @ are escaped: the file is safe to open in a spreadsheet.
-          { escapeFormulae: true, columns: ['at', 'id', 'runId', 'workflowId', 'nodeId', 'check', 'verdict', 'reason', 'entities', 'redactions'] },
+          {
+            escapeFormulae: true,
+            columns: [
+              'at',
+              'id',
+              'runId',
+              'workflowId',
+              'nodeId',
+              'check',
+              'verdict',
+              'reason',
+              'entities',
+              'redactions',
+            ],
+          },
         );
         res.status(200).type('text/csv').send(csv);
         return undefined;
@@ -264,7 +274,12 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
         await requireSafety(knex, workspace!.id);
         await knex.transaction(async (trx) => {
           await suppress(trx, workspace!.id, body.email, body.reason);
-          await audit(trx, { workspaceId: workspace!.id, ...auditSource(req, principal), action: 'safety.suppress', metadata: { reason: body.reason } });
+          await audit(trx, {
+            workspaceId: workspace!.id,
+            ...auditSource(req, principal),
+            action: 'safety.suppress',
+            metadata: { reason: body.reason },
+          });
         });
         return { status: 204 };
       },
@@ -279,8 +294,13 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
       responses: { 204: { description: 'Removed' }, ...problems },
       handler: async ({ req, workspace, params, principal }) => {
         await requireSafety(knex, workspace!.id);
-        if (!(await unsuppress(knex, workspace!.id, params.email))) throw new DomainError('not_found', 'not_found', 'That address is not suppressed');
-        await audit(knex, { workspaceId: workspace!.id, ...auditSource(req, principal), action: 'safety.unsuppress' });
+        if (!(await unsuppress(knex, workspace!.id, params.email)))
+          throw new DomainError('not_found', 'not_found', 'That address is not suppressed');
+        await audit(knex, {
+          workspaceId: workspace!.id,
+          ...auditSource(req, principal),
+          action: 'safety.unsuppress',
+        });
         return { status: 204 };
       },
     }),
@@ -297,7 +317,12 @@ export function safetyRoutes(ctx: ApiContext): AnyRoute[] {
         await requireSafety(knex, workspace!.id);
         await knex.transaction(async (trx) => {
           await recordConsent(trx, workspace!.id, body.email, body.source);
-          await audit(trx, { workspaceId: workspace!.id, ...auditSource(req, principal), action: 'safety.consent', metadata: { source: body.source } });
+          await audit(trx, {
+            workspaceId: workspace!.id,
+            ...auditSource(req, principal),
+            action: 'safety.consent',
+            metadata: { source: body.source },
+          });
         });
         return { status: 204 };
       },

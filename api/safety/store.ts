@@ -44,9 +44,9 @@ export class PolicyStore {
     const hit = this.cache.get(workspaceId);
     if (hit) return hit;
     const [row, enabled] = await Promise.all([
-      this.knex('safety_policies').where({ workspace_id: workspaceId }).first<
-        { policy: unknown; version: number; updated_at: Date } | undefined
-      >(),
+      this.knex('safety_policies')
+        .where({ workspace_id: workspaceId })
+        .first<{ policy: unknown; version: number; updated_at: Date } | undefined>(),
       safetyEnabled(this.knex, workspaceId),
     ]);
     const parsed = row ? policySchema.safeParse(row.policy) : undefined;
@@ -60,7 +60,12 @@ export class PolicyStore {
     return state;
   }
 
-  async put(workspaceId: string, policy: SafetyPolicy, userId: string | null, trx: Knex.Transaction): Promise<number> {
+  async put(
+    workspaceId: string,
+    policy: SafetyPolicy,
+    userId: string | null,
+    trx: Knex.Transaction,
+  ): Promise<number> {
     const [row] = await trx('safety_policies')
       .insert({ workspace_id: workspaceId, policy: JSON.stringify(policy), updated_by: userId, version: 1 })
       .onConflict('workspace_id')

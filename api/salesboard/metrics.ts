@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { SchemaProbe } from '../analytics/schema-probe.js';
 import { ALL_NAMES, KIND_SQL, LEAD_SQL, REP_SQL, VALUE_SQL } from './vocabulary.js';
 
 /** One rep's (or the team's) numbers over a period. */
@@ -44,9 +45,25 @@ export async function repMetrics(
   period: Period,
 ): Promise<{ reps: Map<string, RepMetrics>; teamResponseHours: number | null }> {
   const bindings = { ws: workspaceId, from: period.from, to: period.to, names: ALL_NAMES };
-  const base = `SELECT ${REP_SQL} AS rep, ${KIND_SQL} AS kind, ${LEAD_SQL} AS lead, e.occurred_at AS at, ${VALUE_SQL} AS value
+  const probe = new SchemaProbe(knex);
+  const leads = (await probe.hasTable('outbound_leads')) && (await probe.firstColumn('outbound_leads', ['owner_id']));
+  const sends = leads && (await probe.hasTable('outbound_sends')) && (await probe.firstColumn('outbound_sends', ['sent_at']));
+  // Outbound's events name the lead, not the rep: the lead's owner is the rep.
+  const rep = leads
+    ? `COALESCE(${REP_SQL}, (SELECT ol.owner_id::text FROM outbound_leads ol WHERE ol.workspace_id = e.workspace_id
+         AND ol.id = CASE WHEN e.data->>'leadId' ~ '^[0-9a-f-]{36}$' THEN (e.data->>'leadId')::uuid END))`
+    : REP_SQL;
+  const fromEvents = `SELECT ${rep} AS rep, ${KIND_SQL} AS kind, ${LEAD_SQL} AS lead, e.occurred_at AS at, ${VALUE_SQL} AS value
                   FROM events e
                  WHERE e.workspace_id = :ws AND e.name = ANY(:names) AND e.occurred_at >= :from AND e.occurred_at < :to`;
+  // Outbound records its sends as rows (no event per send): each one is an email of the lead's owner.
+  const base = sends
+    ? `${fromEvents}
+       UNION ALL
+       SELECT l.owner_id::text, 'email', s.lead_id::text, s.sent_at, 0::bigint
+         FROM outbound_sends s JOIN outbound_leads l ON l.id = s.lead_id
+        WHERE s.workspace_id = :ws AND s.sent_at >= :from AND s.sent_at < :to`
+    : fromEvents;
   const { rows } = await knex.raw<{
     rows: Array<{
       rep: string | null;

@@ -1,7 +1,13 @@
 import type { Knex } from 'knex';
 import { DomainError, notFoundError } from '../../engine/errors.js';
 import type { WorkflowDocument } from '../../engine/document.js';
-import { nodeRoles, roleAtLeast, type NodeRole, type Publisher, type PublisherGuard } from '../../engine/node.js';
+import {
+  nodeRoles,
+  roleAtLeast,
+  type NodeRole,
+  type Publisher,
+  type PublisherGuard,
+} from '../../engine/node.js';
 import type { NodeRegistry } from '../../engine/registry.js';
 
 const asRole = (value: unknown): NodeRole | undefined =>

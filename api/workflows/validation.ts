@@ -14,8 +14,14 @@ export function invalidDocument(
   issues: readonly ValidationIssue[],
   detail = 'The workflow has problems to fix',
 ): DomainError {
-  return new DomainError('invalid', 'invalid_workflow', `${detail}: ${issues[0]?.message ?? ''}`.trim(), undefined, {
-    invalidParams: issues.map((issue) => ({ name: issueParamName(issue), reason: issue.message })),
-    issues,
-  });
+  return new DomainError(
+    'invalid',
+    'invalid_workflow',
+    `${detail}: ${issues[0]?.message ?? ''}`.trim(),
+    undefined,
+    {
+      invalidParams: issues.map((issue) => ({ name: issueParamName(issue), reason: issue.message })),
+      issues,
+    },
+  );
 }

@@ -80,7 +80,12 @@ export async function ensureWorkspace(
   workspace: NewWorkspace & { slug: string },
 ): Promise<WorkspaceRecord> {
   await knex('workspaces')
-    .insert({ id: uuidv7(), name: workspace.name, slug: workspace.slug, plan: workspace.plan ?? DEFAULT_PLAN })
+    .insert({
+      id: uuidv7(),
+      name: workspace.name,
+      slug: workspace.slug,
+      plan: workspace.plan ?? DEFAULT_PLAN,
+    })
     .onConflict('slug')
     .ignore();
   const row = await knex<WorkspaceRow>('workspaces').where({ slug: workspace.slug }).first();

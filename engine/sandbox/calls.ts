@@ -47,7 +47,8 @@ export class InlineIsolate implements PooledIsolate {
   private readonly warm: WarmIsolate;
 
   constructor(workspaceId: string, memoryMb: number, compileCacheSize: number) {
-    this.warm = new WarmIsolate(workspaceId, memoryMb, compileCacheSize);
+    // In this very process a V8 abort would end the server: give the heap headroom.
+    this.warm = new WarmIsolate(workspaceId, memoryMb, compileCacheSize, true);
   }
 
   get serial(): number {

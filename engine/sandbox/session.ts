@@ -1,5 +1,6 @@
 import type { Json } from '../json.js';
 import type { CodeRunResult, ExpressionScope } from '../node.js';
+import { StepFailure } from '../errors.js';
 import { decodeError, ERROR_MARK } from './errors.js';
 import type { IsolatePool } from './isolate-pool.js';
 import { IsolateLost, type CallSpec, type PooledIsolate } from './pooled.js';
@@ -55,11 +56,11 @@ export class IsolateSession implements SandboxSession {
       // Every crossing is synchronous, so the signal can only stop a call from starting.
       options?.signal?.throwIfAborted();
       const raw = this.cross(options, (warm, call) => warm.runCode(source, call), scope, input);
-      if (raw.startsWith(ERROR_MARK)) throw decodeError(raw);
+      if (raw.startsWith(ERROR_MARK)) throw tooLargeOr(decodeError(raw));
       const { value, logs } = JSON.parse(raw) as CodeRunResult;
       return Promise.resolve({ value, logs });
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
   }
 
@@ -118,4 +119,17 @@ export class IsolateSession implements SandboxSession {
   private assertOpen(): void {
     if (this.closed) throw new Error('This sandbox session is closed');
   }
+}
+
+/**
+ * A result the isolate refused as larger than the step output limit is the step's output being
+ * too large (the engine's own code for it), found before the host copied a byte of it.
+ */
+function tooLargeOr(error: Error): Error {
+  const limit = /larger than the step output limit of (\d+) bytes/.exec(error.message)?.[1];
+  if (limit === undefined) return error;
+  return new StepFailure(
+    `The step's output is over the limit of ${limit} bytes (refused inside the sandbox, before it was copied out)`,
+    'output_too_large',
+  );
 }

@@ -91,7 +91,7 @@ export const aiExtractNode = defineNode({
     }),
   run: async (ctx, input) => {
     const config = ctx.config;
-    const schema = (config.schema as JsonObject | undefined) ?? schemaOfFields(config.fields ?? []);
+    const schema = (config.schema) ?? schemaOfFields(config.fields ?? []);
     const result = await aiService(ctx).extract(
       ctx.run.workspaceId,
       {

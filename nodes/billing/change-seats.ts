@@ -20,7 +20,7 @@ export function billingStepFailure(error: unknown, fields: Record<string, string
   const err = error as Error & { code?: unknown; field?: unknown };
   const domain = error instanceof DomainError ? error : undefined;
   const code = domain?.kind === 'invalid' ? 'config' : typeof err.code === 'string' ? err.code : 'billing';
-  const name = typeof err.field === 'string' ? err.field : (domain && firstParam(domain.details));
+  const name = typeof err.field === 'string' ? err.field : domain && firstParam(domain.details);
   const field = name ? (fields[name] ?? `config.${name}`) : undefined;
   return new StepFailure(err.message || String(error), code, field);
 }

@@ -18,6 +18,12 @@ function hmacKey(secret: CredentialSecret): string {
       return secret.password;
     case 'smtp':
       throw new StepFailure('An SMTP credential cannot be an HMAC key', 'config', 'config.credentialId');
+    default:
+      throw new StepFailure(
+        `A ${secret.type} credential cannot be an HMAC key`,
+        'config',
+        'config.credentialId',
+      );
   }
 }
 

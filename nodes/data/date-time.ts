@@ -27,7 +27,12 @@ const timeZone = z.string().min(1).max(100).refine(isTimeZone, 'not an IANA time
  * date-fns patterns (yyyy MM dd HH mm ss SSS EEE ...; text in '...' is literal). `XXX` keeps the
  * meaning it always had here, the offset as +00:00 even in UTC (date-fns' `xxx`).
  */
-export function formatInstant(instant: number, zone: string, pattern: string, field = 'config.format'): string {
+export function formatInstant(
+  instant: number,
+  zone: string,
+  pattern: string,
+  field = 'config.format',
+): string {
   const fnsPattern = pattern.replace(/'[^']*'|XXX/g, (match) => (match === 'XXX' ? 'xxx' : match));
   try {
     return format(new TZDate(instant, zone), fnsPattern);
@@ -64,10 +69,17 @@ const fixedMs: Record<string, number> = { milliseconds: 1, seconds: 1000, minute
 /** Add in the zone's calendar: `1 day` across a DST change is the same wall-clock time tomorrow; Jan 31 + 1 month is Feb 28/29. */
 function addTo(instant: number, amount: number, unit: (typeof units)[number], zone: string): number {
   const fixed = fixedMs[unit];
-  const result = fixed !== undefined ? instant + amount * fixed : add(new TZDate(instant, zone), { [unit]: amount }).getTime();
+  const result =
+    fixed !== undefined
+      ? instant + amount * fixed
+      : add(new TZDate(instant, zone), { [unit]: amount }).getTime();
   // Dates end at ±8.64e15 ms (year ±275,760).
   if (!Number.isFinite(result) || Math.abs(result) > 8.64e15)
-    throw new StepFailure('config.amount: the result is not a representable date', 'invalid_input', 'config.amount');
+    throw new StepFailure(
+      'config.amount: the result is not a representable date',
+      'invalid_input',
+      'config.amount',
+    );
   return result;
 }
 

@@ -207,7 +207,7 @@ export function scoreOf(
 export function modelFrom(value: Json | undefined): ScoreModelState {
   const base = emptyModel();
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return base;
-  const raw = value as JsonObject;
+  const raw = value;
   return {
     bias: typeof raw.bias === 'number' ? raw.bias : 0,
     biasG: typeof raw.biasG === 'number' ? raw.biasG : 0,

@@ -28,7 +28,7 @@ export const sendNode = defineNode({
   config: z
     .object({
       credentialId: credentialRef(['smtp'], 'An SMTP credential; default: SMTP_URL').optional(),
-      from: z.string().max(500).optional().describe("Default: the credential's sender"),
+      from: z.string().max(500).optional().describe("Default: the credential's sender, else REVFLOW_OUTBOUND_FROM"),
       replyTo: z.string().max(320).optional(),
       content: z.enum(['variant', 'followUp', 'custom']).default('variant'),
       subject: z.string().max(998).optional(),
@@ -71,9 +71,11 @@ export const sendNode = defineNode({
       headers['In-Reply-To'] = prepared.threadWith;
       headers.References = prepared.threadWith;
     }
+    // A credential's own sender wins over the deployment default.
+    const from = config.from ?? (config.credentialId ? undefined : outbound.defaultFrom);
     try {
       await mail.send(ctx.run.workspaceId, config.credentialId, {
-        ...(config.from !== undefined && { from: config.from }),
+        ...(from !== undefined && { from }),
         to: [lead.email],
         cc: [],
         bcc: [],

@@ -93,6 +93,8 @@ export interface PreparedSend {
 }
 
 export interface OutboundService {
+  /** The sender when neither the step nor its SMTP credential names one (REVFLOW_OUTBOUND_FROM). */
+  readonly defaultFrom?: string;
   enroll(
     workspaceId: string,
     request: {

@@ -29,9 +29,9 @@ export const updateLeadNode = defineNode({
     const lead = await outbound.updateLead(ctx.run.workspaceId, envelope.lead.id, {
       ...(config.status && { status: config.status }),
       ...(config.ownerId !== undefined && { ownerId: config.ownerId }),
-      ...(config.attributes && { attributes: config.attributes as JsonObject }),
+      ...(config.attributes && { attributes: config.attributes }),
       ...(config.outcome !== 'none' && { outcome: { label: config.outcome, key: ctx.idempotencyKey } }),
     });
-    return envelopeJson({ ...envelope, lead }, {}) as Json;
+    return envelopeJson({ ...envelope, lead }, {});
   },
 });

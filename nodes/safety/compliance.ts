@@ -14,7 +14,10 @@ export const complianceConfigSchema = z.object({
   to: recipients.describe('Recipients of the email'),
   text: z.string().max(1_000_000).optional(),
   html: z.string().max(2_000_000).optional(),
-  headers: z.record(z.string().max(200), z.string().max(2000)).default({}).describe('Headers the email will carry'),
+  headers: z
+    .record(z.string().max(200), z.string().max(2000))
+    .default({})
+    .describe('Headers the email will carry'),
   unsubscribeUrl: z
     .string()
     .max(2000)
@@ -27,7 +30,8 @@ export const complianceConfigSchema = z.object({
 });
 
 /** Something that reads like a street address: a number and a street word, or a PO box. */
-const POSTAL = /\b\d{1,6}\s+(?:[A-Z][\w.'-]*\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|straße|strasse|str|rue|suite)\b|\bP\.?\s?O\.?\s+Box\s+\d+/i;
+const POSTAL =
+  /\b\d{1,6}\s+(?:[A-Z][\w.'-]*\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|straße|strasse|str|rue|suite)\b|\bP\.?\s?O\.?\s+Box\s+\d+/i;
 
 const header = (headers: Record<string, string>, name: string): string | undefined =>
   Object.entries(headers).find(([key]) => key.toLowerCase() === name.toLowerCase())?.[1];

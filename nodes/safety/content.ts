@@ -7,14 +7,23 @@ import { textOf, TooLarge } from './lib/walk.js';
 const terms = z.array(z.string().min(1).max(200)).max(500).default([]);
 
 export const contentConfigSchema = z.object({
-  text: z.string().max(2_000_000).optional().describe('The text to check; default: every string of the input'),
+  text: z
+    .string()
+    .max(2_000_000)
+    .optional()
+    .describe('The text to check; default: every string of the input'),
   blockedTerms: terms.describe('Words or phrases that must not appear'),
   competitors: terms.describe('Competitor names'),
   competitorAction: z.enum(['block', 'flag']).default('block'),
   profanity: z.boolean().default(true).describe('Fail on profanity (built-in English lexicon)'),
   toxicity: z.boolean().default(true).describe('Fail on insults and abuse (built-in English lexicon)'),
   allowedTopics: z
-    .array(z.object({ name: z.string().min(1).max(100), keywords: z.array(z.string().min(1).max(100)).min(1).max(100) }))
+    .array(
+      z.object({
+        name: z.string().min(1).max(100),
+        keywords: z.array(z.string().min(1).max(100)).min(1).max(100),
+      }),
+    )
     .max(50)
     .default([])
     .describe('When set, the text must be about one of these topics (any keyword)'),
@@ -38,7 +47,11 @@ export const safetyContentNode = defineNode({
       folded = foldText(config.text ?? textOf(input));
     } catch (error) {
       if (!(error instanceof TooLarge)) throw error;
-      return decide(ctx, 'content', { verdict: 'fail', reason: `Not checked: ${error.message}`, findings: [] });
+      return decide(ctx, 'content', {
+        verdict: 'fail',
+        reason: `Not checked: ${error.message}`,
+        findings: [],
+      });
     }
     const findings: Finding[] = [];
     const add = (type: string, hits: Map<string, number>, action: string): void => {

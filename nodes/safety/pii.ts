@@ -27,7 +27,9 @@ export const piiConfigSchema = z.object({
     .string()
     .max(2_000_000)
     .optional()
-    .describe('A text to check and redact as `text` in the output (every string of the input is checked anyway)'),
+    .describe(
+      'A text to check and redact as `text` in the output (every string of the input is checked anyway)',
+    ),
   entities: z
     .partialRecord(z.enum(piiEntities), z.enum(actions))
     .default({})
@@ -83,7 +85,11 @@ export const safetyPiiNode = defineNode({
       if (!(error instanceof TooLarge)) throw error;
       return decide(ctx, 'pii', { verdict: 'fail', reason: `Not checked: ${error.message}`, findings: [] });
     }
-    const findings = countBy(found, (f) => f.entity, (type) => actionOf(type as PiiEntity));
+    const findings = countBy(
+      found,
+      (f) => f.entity,
+      (type) => actionOf(type as PiiEntity),
+    );
     const blocked = findings.filter((f) => f.action === 'block');
     const reason =
       blocked.length > 0

@@ -141,7 +141,7 @@ export async function startOpenAiStandIn(): Promise<OpenAiStandIn> {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      let body: ChatRequestSeen['body'] = {};
+      let body: ChatRequestSeen['body'];
       try {
         body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ChatRequestSeen['body'];
       } catch {

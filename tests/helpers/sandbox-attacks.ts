@@ -56,7 +56,8 @@ export const sandboxAttacks: SandboxAttack[] = [
     name: 'sparse array grown in a loop (dictionary doubling)',
     node: code('const a = []; for (let i = 0; ; i++) a[i * 100] = i;'),
     settings: { sandbox: { memoryMb: 16 } },
-    expect: { fails: ['sandbox_memory'], message: /memory limit of 16 MB/ },
+    // The memory error, or the clock first on a busy machine: either way one step, not the server.
+    expect: { fails: stopped, message: /memory limit of 16 MB|timed out/ },
     before: 'the whole server process aborted (CALL_AND_RETRY_LAST heap out of memory)',
   },
   {
@@ -78,7 +79,7 @@ export const sandboxAttacks: SandboxAttack[] = [
     name: 'sparse array grown in a loop inside an expression',
     node: expression('(() => { const a = []; for (let i = 0; ; i++) a[i * 100] = i; })()'),
     settings: { sandbox: { memoryMb: 16 } },
-    expect: { fails: ['expression'], message: /memory limit of 16 MB/ },
+    expect: { fails: ['expression'], message: /memory limit of 16 MB|timed out/ },
     before: 'the whole server process aborted',
   },
   // ---- item 3: limits a workflow raises past the server's --------------------------------
@@ -140,7 +141,7 @@ export const sandboxAttacks: SandboxAttack[] = [
     surface: 'sandbox',
     name: 'a 25 MB result',
     node: code('return "x".repeat(25 * 1024 * 1024)'),
-    expect: { fails: ['sandbox_output'], message: /step output limit of 5242880 bytes/ },
+    expect: { fails: ['output_too_large'], message: /over the limit of 5242880 bytes \(refused inside the sandbox/ },
     before: 'the host copied and parsed 25 MB before refusing it (/healthz stalled 3.3 s)',
   },
   {
@@ -159,7 +160,7 @@ export const sandboxAttacks: SandboxAttack[] = [
     expect: { fails: runtime },
   },
   { surface: 'sandbox', name: 'SharedArrayBuffer', node: code('return new SharedArrayBuffer(1024).byteLength'), expect: { fails: runtime } },
-  { surface: 'sandbox', name: 'string repeat to 2^29', node: code('return "ab".repeat(2 ** 28).length'), expect: { fails: [...runtime, ...stopped, 'sandbox_output'] } },
+  { surface: 'sandbox', name: 'string repeat to 2^29', node: code('return "ab".repeat(2 ** 28).length'), expect: { fails: [...runtime, ...stopped, 'output_too_large'] } },
   { surface: 'sandbox', name: 'padStart to a billion', node: code('return "x".padStart(1e9, "yz").length'), expect: { fails: [...runtime, ...stopped] } },
   {
     surface: 'sandbox',
@@ -211,7 +212,8 @@ export const sandboxAttacks: SandboxAttack[] = [
     surface: 'sandbox',
     name: 'prototype pollution of the host through a __proto__ key in the result',
     node: code('return JSON.parse(\'{"__proto__": {"polluted": "yes"}, "a": 1}\')'),
-    expect: { output: { __proto__: { polluted: 'yes' }, a: 1 } as unknown as Json },
+    // An own "__proto__" key, as JSON.parse makes it: data, not a prototype, on both sides.
+    expect: { output: JSON.parse('{"__proto__": {"polluted": "yes"}, "a": 1}') as Json },
   },
   {
     surface: 'sandbox',
@@ -302,7 +304,7 @@ export const sandboxAttacks: SandboxAttack[] = [
   {
     surface: 'conditions',
     name: 'missing_some over a huge literal list',
-    node: condition({ missing_some: [1, Array.from({ length: 200_000 }, (_, i) => `k${i}`)] }),
+    node: condition({ missing_some: [1, Array.from({ length: 20_000 }, (_, i) => `k${i}`)] }),
     expect: { fails: budget },
   },
 ];

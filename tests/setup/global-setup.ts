@@ -98,11 +98,18 @@ const CHROMIUM_PATH = process.env.REVFLOW_CHROMIUM ?? '/usr/bin/chromium';
 /** What a fresh machine needs beside Node for `npm test` (README, first screen). */
 export const SYSTEM_PACKAGES_LINE = 'apt-get install -y redis-server chromium';
 
-function assertSystemPackages(): void {
+/** Throw the one line to run when redis-server or Chromium is missing (and no REDIS_URL). */
+export function assertSystemPackages(
+  paths: { redisServer: string; chromium: string; redisUrl?: string | undefined } = {
+    redisServer: REDIS_SERVER,
+    chromium: CHROMIUM_PATH,
+    redisUrl: process.env.REDIS_URL,
+  },
+): void {
   const missing: string[] = [];
-  if (!process.env.REDIS_URL?.trim() && !existsSync(REDIS_SERVER))
-    missing.push(`redis-server (${REDIS_SERVER})`);
-  if (!existsSync(CHROMIUM_PATH)) missing.push(`Chromium (${CHROMIUM_PATH})`);
+  if (!paths.redisUrl?.trim() && !existsSync(paths.redisServer))
+    missing.push(`redis-server (${paths.redisServer})`);
+  if (!existsSync(paths.chromium)) missing.push(`Chromium (${paths.chromium})`);
   if (missing.length === 0) return;
   throw new Error(
     `npm test needs ${missing.join(' and ')}, which this machine lacks. Install them with: ` +

@@ -325,9 +325,8 @@ function fillValue(
       return Object.keys(filled).length > 0 ? filled : undefined;
     }
     case 'array': {
-      const items = (
-        schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items) ? schema.items : {}
-      ) as JsonObject;
+      const items =
+        schema.items && typeof schema.items === 'object' && !Array.isArray(schema.items) ? schema.items : {};
       const list = listFor(kind, items, facts);
       return list.length > 0 ? list : undefined;
     }
@@ -348,11 +347,10 @@ function fillValue(
 }
 
 function fillObject(schema: JsonObject, facts: Facts, path: string, missing: string[]): JsonObject {
-  const properties = (
+  const properties =
     schema.properties && typeof schema.properties === 'object' && !Array.isArray(schema.properties)
       ? schema.properties
-      : {}
-  ) as JsonObject;
+      : {};
   const out: JsonObject = {};
   for (const [name, property] of Object.entries(properties)) {
     if (!property || typeof property !== 'object' || Array.isArray(property)) continue;

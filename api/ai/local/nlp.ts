@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/unbound-method -- wink's `its` helpers are plain functions that its API takes by reference */
 import model from 'wink-eng-lite-web-model';
 import winkNLP, { type ItemSentence, type ItemToken } from 'wink-nlp';
 
@@ -53,8 +54,8 @@ export function entitiesOf(text: string): Array<{ value: string; type: string }>
   const detail = nlp.readDoc(text).entities().out(nlp.its.detail) as unknown;
   return Array.isArray(detail)
     ? detail.map((item: { value?: unknown; type?: unknown }) => ({
-        value: String(item.value ?? ''),
-        type: String(item.type ?? ''),
+        value: typeof item.value === 'string' ? item.value : '',
+        type: typeof item.type === 'string' ? item.type : '',
       }))
     : [];
 }

@@ -6,7 +6,6 @@ const signOff =
 // The prompt's own instruction ("Write a follow-up to ...") is not a point of its content.
 const instruction =
   /^(please\s+)?(write|draft|compose|create|generate|reply|respond|summari[sz]e|make|prepare)\b/i;
-/^(hi|hello|hey|dear|thanks|thank you|best|regards|kind regards|cheers|sincerely|sent from)\b/i;
 const informative = new Set(['DATE', 'MONEY', 'CARDINAL', 'PERCENT', 'TIME', 'EMAIL', 'URL', 'DURATION']);
 
 /**

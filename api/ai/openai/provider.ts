@@ -190,7 +190,7 @@ export function openAiProvider(settings: OpenAiSettings): AiProvider {
       const input =
         count(answer.usage?.prompt_tokens) ?? texts.reduce((sum, t) => sum + approximateTokens(t), 0);
       return {
-        vectors: vectors as number[][],
+        vectors: vectors,
         usage: usageOf(input, 0),
         model: typeof answer.model === 'string' ? answer.model : model,
       };

@@ -81,7 +81,9 @@ export class StripeBillingProvider implements BillingProvider {
   async ensureCustomer(workspaceId: string): Promise<string> {
     const account = await this.store.get(workspaceId);
     if (account.stripeCustomerId) return account.stripeCustomerId;
-    const workspace = await this.knex('workspaces').where({ id: workspaceId }).first<{ name: string }>('name');
+    const workspace = await this.knex('workspaces')
+      .where({ id: workspaceId })
+      .first<{ name: string }>('name');
     let customer: Stripe.Customer;
     try {
       customer = await this.stripe.customers.create(
@@ -122,11 +124,17 @@ export class StripeBillingProvider implements BillingProvider {
   }
 
   /** The subscription items a plan is made of: base, seats, metered overage. */
-  private async itemsFor(plan: Plan): Promise<{ base: Stripe.Price; seat: Stripe.Price; metered: Stripe.Price[] }> {
+  private async itemsFor(
+    plan: Plan,
+  ): Promise<{ base: Stripe.Price; seat: Stripe.Price; metered: Stripe.Price[] }> {
     const meteredKeys = plan.overage.allowed
       ? Object.keys(plan.overage.prices).map((meter) => meteredPriceLookupKey(plan.id, meter as MeterId))
       : [];
-    const prices = await this.prices([plan.stripe.priceLookupKey, plan.stripe.seatPriceLookupKey, ...meteredKeys]);
+    const prices = await this.prices([
+      plan.stripe.priceLookupKey,
+      plan.stripe.seatPriceLookupKey,
+      ...meteredKeys,
+    ]);
     const base = prices.get(plan.stripe.priceLookupKey);
     const seat = prices.get(plan.stripe.seatPriceLookupKey);
     for (const [key, price] of [
@@ -142,16 +150,23 @@ export class StripeBillingProvider implements BillingProvider {
           { lookupKey: key },
         );
     }
-    const metered = meteredKeys.map((key) => prices.get(key)).filter((price): price is Stripe.Price => !!price);
+    const metered = meteredKeys
+      .map((key) => prices.get(key))
+      .filter((price): price is Stripe.Price => !!price);
     return { base: base!, seat: seat!, metered };
   }
 
-  async preview(account: BillingAccount, target: ChangeTarget, figures: PreviewFigures): Promise<BillingPreview> {
+  async preview(
+    account: BillingAccount,
+    target: ChangeTarget,
+    figures: PreviewFigures,
+  ): Promise<BillingPreview> {
     const { plan, seats } = target;
     const customer = await this.ensureCustomer(account.workspaceId);
     try {
       if (!account.stripeSubscriptionId) {
-        if (plan.id === 'free') throw billingInputError('planId', 'the Free plan has no subscription to preview');
+        if (plan.id === 'free')
+          throw billingInputError('planId', 'the Free plan has no subscription to preview');
         // No subscription yet: what the first invoice of a new one would be (paid at checkout).
         const items = await this.itemsFor(plan);
         const invoice = await this.stripe.invoices.createPreview({
@@ -170,7 +185,11 @@ export class StripeBillingProvider implements BillingProvider {
           ...figures,
           amountDueNowCents: invoice.amount_due,
           nowLines: linesOf(invoice),
-          nextInvoice: { amountDueCents: invoice.amount_due, periodEnd: iso(invoice.period_end), lines: linesOf(invoice) },
+          nextInvoice: {
+            amountDueCents: invoice.amount_due,
+            periodEnd: iso(invoice.period_end),
+            lines: linesOf(invoice),
+          },
           note: 'No subscription yet: this is the first invoice, paid at checkout',
         };
       }
@@ -193,7 +212,11 @@ export class StripeBillingProvider implements BillingProvider {
         ...figures,
         amountDueNowCents: now.amount_due,
         nowLines: linesOf(now),
-        nextInvoice: { amountDueCents: next.amount_due, periodEnd: iso(next.period_end), lines: linesOf(next) },
+        nextInvoice: {
+          amountDueCents: next.amount_due,
+          periodEnd: iso(next.period_end),
+          lines: linesOf(next),
+        },
         note: null,
       };
     } catch (error) {
@@ -212,12 +235,16 @@ export class StripeBillingProvider implements BillingProvider {
     const isSeat = (item: Stripe.SubscriptionItem): boolean => isSeatKey(item.price.lookup_key);
     const baseItem = existing.find(
       (item) =>
-        planForLookupKey(item.price.lookup_key) && !isSeat(item) && item.price.recurring?.usage_type !== 'metered',
+        planForLookupKey(item.price.lookup_key) &&
+        !isSeat(item) &&
+        item.price.recurring?.usage_type !== 'metered',
     );
     const seatItem = existing.find(isSeat);
     const meteredItems = existing.filter((item) => item.price.recurring?.usage_type === 'metered');
     const items: Stripe.SubscriptionUpdateParams.Item[] = [
-      baseItem ? { id: baseItem.id, price: wanted.base.id, quantity: 1 } : { price: wanted.base.id, quantity: 1 },
+      baseItem
+        ? { id: baseItem.id, price: wanted.base.id, quantity: 1 }
+        : { price: wanted.base.id, quantity: 1 },
       seatItem
         ? { id: seatItem.id, price: wanted.seat.id, quantity: seats }
         : { price: wanted.seat.id, quantity: seats },
@@ -258,7 +285,11 @@ export class StripeBillingProvider implements BillingProvider {
         const items = await this.subscriptionItemsFor(subscription, plan, seats);
         updated = await this.stripe.subscriptions.update(
           subscription.id,
-          { items, proration_behavior: 'always_invoice', metadata: { workspace_id: workspaceId, plan_id: plan.id } },
+          {
+            items,
+            proration_behavior: 'always_invoice',
+            metadata: { workspace_id: workspaceId, plan_id: plan.id },
+          },
           { idempotencyKey: `${idempotencyKey}:update` },
         );
       }
@@ -266,17 +297,29 @@ export class StripeBillingProvider implements BillingProvider {
       throw stripeFailure(error, 'Changing the subscription');
     }
     // Stripe's answer is its state now: shown at once; Stripe's event for the change confirms it.
-    await this.store.applySubscription(workspaceId, subscriptionState(updated), account.stripeStateAt ?? new Date(0), {
-      adopt: true,
-      keepClock: true,
-    });
+    await this.store.applySubscription(
+      workspaceId,
+      subscriptionState(updated),
+      account.stripeStateAt ?? new Date(0),
+      {
+        adopt: true,
+        keepClock: true,
+      },
+    );
     return { mode: 'stripe', account: summarize(await this.store.get(workspaceId)) };
   }
 
-  async checkout(workspaceId: string, request: CheckoutRequest, idempotencyKey: string): Promise<CheckoutSession> {
+  async checkout(
+    workspaceId: string,
+    request: CheckoutRequest,
+    idempotencyKey: string,
+  ): Promise<CheckoutSession> {
     if (request.planId === 'free') throw billingInputError('planId', 'the Free plan needs no checkout');
     const account = await this.store.get(workspaceId);
-    const { plan, seats } = await resolveChange(this.knex, account, { planId: request.planId, seats: request.seats });
+    const { plan, seats } = await resolveChange(this.knex, account, {
+      planId: request.planId,
+      seats: request.seats,
+    });
     const customer = await this.ensureCustomer(workspaceId);
     const items = await this.itemsFor(plan);
     const base = this.publicUrl.replace(/\/+$/, '');
@@ -291,7 +334,8 @@ export class StripeBillingProvider implements BillingProvider {
             { price: items.seat.id, quantity: seats },
             ...items.metered.map((price) => ({ price: price.id })),
           ],
-          success_url: request.successUrl ?? `${base}/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
+          success_url:
+            request.successUrl ?? `${base}/billing?checkout=success&session_id={CHECKOUT_SESSION_ID}`,
           cancel_url: request.cancelUrl ?? `${base}/billing?checkout=canceled`,
           metadata: { workspace_id: workspaceId, plan_id: plan.id },
           subscription_data: { metadata: { workspace_id: workspaceId, plan_id: plan.id } },
@@ -305,7 +349,11 @@ export class StripeBillingProvider implements BillingProvider {
     }
   }
 
-  async portal(workspaceId: string, returnUrl: string | undefined, idempotencyKey: string): Promise<{ url: string }> {
+  async portal(
+    workspaceId: string,
+    returnUrl: string | undefined,
+    idempotencyKey: string,
+  ): Promise<{ url: string }> {
     const customer = await this.ensureCustomer(workspaceId);
     try {
       const session = await this.stripe.billingPortal.sessions.create(

@@ -1,4 +1,5 @@
 import type { Step } from '../api/types.js';
+import { AiStepFacts } from '../ai/AiStepFacts.js';
 import { Badge, duration, pretty } from '../ui/bits.js';
 
 /** What one node did in a run: status, attempts, input, output, error and logs. */
@@ -36,6 +37,7 @@ export function StepPanel({
               </>
             )}
           </dl>
+          <AiStepFacts output={step.output} />
           {step.error && (
             <section>
               <h4 className="panel__subtitle">Error</h4>

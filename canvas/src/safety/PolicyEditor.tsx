@@ -52,12 +52,18 @@ export function PolicyEditor(props: {
     <section className="card section" data-testid="safety-policy">
       <h2>Safety policy</h2>
       <p className="muted">
-        Every path from a trigger to a node of each kind must pass these guardrails (through their <code>pass</code>{' '}
-        port). Publishing refuses workflows that break it, and running workflows are stopped before they send.
+        Every path from a trigger to a node of each kind must pass these guardrails (through their{' '}
+        <code>pass</code> port). Publishing refuses workflows that break it, and running workflows are stopped
+        before they send.
       </p>
       <div className="safety__policy-grid">
         {outboundKinds.map((kind) => (
-          <fieldset key={kind} className="safety__kind" data-testid={`policy-${kind}`} disabled={!props.canEdit}>
+          <fieldset
+            key={kind}
+            className="safety__kind"
+            data-testid={`policy-${kind}`}
+            disabled={!props.canEdit}
+          >
             <legend>{kindTitles[kind]}</legend>
             {guardrailTypes.map((type) => {
               const current = requirement(kind, type);
@@ -86,7 +92,9 @@ export function PolicyEditor(props: {
                         onChange={(event) =>
                           update(kind, type, {
                             ...current,
-                            ...(event.target.value === '' ? { maxThreshold: undefined } : { maxThreshold: Number(event.target.value) }),
+                            ...(event.target.value === ''
+                              ? { maxThreshold: undefined }
+                              : { maxThreshold: Number(event.target.value) }),
                           })
                         }
                       />
@@ -119,7 +127,12 @@ export function PolicyEditor(props: {
         ))}
       </div>
       {props.canEdit ? (
-        <button className="btn btn--primary" disabled={saving} onClick={() => void save()} data-testid="save-policy">
+        <button
+          className="btn btn--primary"
+          disabled={saving}
+          onClick={() => void save()}
+          data-testid="save-policy"
+        >
           {saving ? 'Saving…' : 'Save policy'}
         </button>
       ) : (

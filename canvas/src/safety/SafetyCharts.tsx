@@ -1,4 +1,4 @@
-import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { SafetyStats } from './api.js';
 
 const axis = { stroke: 'var(--muted)', fontSize: 12 };
@@ -13,16 +13,16 @@ export function SafetyCharts({ stats }: { stats: SafetyStats }) {
           <p className="muted">No guardrail decisions in this period.</p>
         ) : (
           <ResponsiveContainer width="100%" height={220}>
-            <LineChart data={stats.days} margin={{ top: 8, right: 12, bottom: 0, left: -16 }}>
+            <BarChart data={stats.days} margin={{ top: 8, right: 12, bottom: 0, left: -16 }}>
               <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
               <XAxis dataKey="day" tick={axis} />
               <YAxis allowDecimals={false} tick={axis} />
               <Tooltip contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)' }} />
               <Legend />
-              <Line type="monotone" dataKey="checks" stroke="var(--primary)" strokeWidth={2} dot={false} />
-              <Line type="monotone" dataKey="blocks" stroke="var(--danger)" strokeWidth={2} dot={false} />
-              <Line type="monotone" dataKey="redactions" stroke="var(--warning)" strokeWidth={2} dot={false} />
-            </LineChart>
+              <Bar dataKey="checks" fill="var(--primary)" />
+              <Bar dataKey="blocks" fill="var(--danger)" />
+              <Bar dataKey="redactions" fill="var(--warning)" />
+            </BarChart>
           </ResponsiveContainer>
         )}
       </div>
@@ -32,7 +32,11 @@ export function SafetyCharts({ stats }: { stats: SafetyStats }) {
           <p className="muted">Nothing found yet.</p>
         ) : (
           <ResponsiveContainer width="100%" height={220}>
-            <BarChart data={stats.byEntity} layout="vertical" margin={{ top: 8, right: 12, bottom: 0, left: 24 }}>
+            <BarChart
+              data={stats.byEntity}
+              layout="vertical"
+              margin={{ top: 8, right: 12, bottom: 0, left: 24 }}
+            >
               <CartesianGrid stroke="var(--border)" strokeDasharray="3 3" />
               <XAxis type="number" allowDecimals={false} tick={axis} />
               <YAxis type="category" dataKey="entity" tick={axis} width={90} />

@@ -26,9 +26,9 @@ export function SafetyPage({ workspace }: { workspace: WorkspaceSummary; path: s
         <div className="card section safety__upgrade" data-testid="safety-upgrade">
           <h2>Guardrails every workflow must pass</h2>
           <p>
-            The AI Safety Console — admin-pinned guardrails for PII, prompt injection, content, email compliance and
-            links, a searchable safety log and a tamper-evident audit log — is part of the <strong>Enterprise</strong>{' '}
-            plan. This workspace is on <strong>{status.data.plan}</strong>.
+            The AI Safety Console — admin-pinned guardrails for PII, prompt injection, content, email
+            compliance and links, a searchable safety log and a tamper-evident audit log — is part of the{' '}
+            <strong>Enterprise</strong> plan. This workspace is on <strong>{status.data.plan}</strong>.
           </p>
           <Link to={`/w/${workspace.id}/billing`} className="btn btn--primary" testId="safety-upgrade-link">
             See plans
@@ -70,7 +70,12 @@ function Console({ workspace }: { workspace: WorkspaceSummary }) {
   return (
     <div className="page safety" data-testid="safety-page">
       <PageHeader title="AI Safety">
-        <select value={days} onChange={(e) => setDays(Number(e.target.value))} aria-label="Period" data-testid="safety-days">
+        <select
+          value={days}
+          onChange={(e) => setDays(Number(e.target.value))}
+          aria-label="Period"
+          data-testid="safety-days"
+        >
           <option value={7}>Last 7 days</option>
           <option value={30}>Last 30 days</option>
           <option value={90}>Last 90 days</option>
@@ -87,7 +92,12 @@ function Console({ workspace }: { workspace: WorkspaceSummary }) {
         <Skeleton rows={2} />
       )}
       {policy.data ? (
-        <PolicyEditor workspaceId={workspace.id} initial={policy.data.policy} canEdit={admin} onSaved={onSaved} />
+        <PolicyEditor
+          workspaceId={workspace.id}
+          initial={policy.data.policy}
+          canEdit={admin}
+          onSaved={onSaved}
+        />
       ) : (
         <Skeleton />
       )}
@@ -110,7 +120,13 @@ function Console({ workspace }: { workspace: WorkspaceSummary }) {
                 {stats.data.byWorkflow.map((w) => (
                   <tr key={w.workflowId ?? 'none'}>
                     <td className="table__main">
-                      {w.workflowId ? <Link to={`/w/${workspace.id}/workflows/${w.workflowId}`}>{w.name ?? w.workflowId}</Link> : '—'}
+                      {w.workflowId ? (
+                        <Link to={`/w/${workspace.id}/workflows/${w.workflowId}`}>
+                          {w.name ?? w.workflowId}
+                        </Link>
+                      ) : (
+                        '—'
+                      )}
                     </td>
                     <td>{w.checks}</td>
                     <td>{w.blocks}</td>
@@ -143,7 +159,12 @@ function Console({ workspace }: { workspace: WorkspaceSummary }) {
             aria-label="Search the safety log"
             data-testid="safety-search"
           />
-          <a className="btn btn--small" href={safetyApi.exportUrl(workspace.id, 'csv')} download data-testid="export-csv">
+          <a
+            className="btn btn--small"
+            href={safetyApi.exportUrl(workspace.id, 'csv')}
+            download
+            data-testid="export-csv"
+          >
             Export CSV
           </a>
           <a className="btn btn--small" href={safetyApi.exportUrl(workspace.id, 'json')} download>
@@ -151,7 +172,11 @@ function Console({ workspace }: { workspace: WorkspaceSummary }) {
           </a>
         </div>
         <p className="muted">Entity types and counts only: the checked text is never stored here.</p>
-        {log.data?.items.length ? <DecisionTable workspaceId={workspace.id} items={log.data.items} /> : <Empty title="Nothing logged yet" />}
+        {log.data?.items.length ? (
+          <DecisionTable workspaceId={workspace.id} items={log.data.items} />
+        ) : (
+          <Empty title="Nothing logged yet" />
+        )}
       </section>
     </div>
   );
@@ -168,7 +193,10 @@ function Total({ label, value, tone }: { label: string; value: number; tone?: 'd
 
 function ChainStatus({ report }: { report: ChainReport }) {
   return (
-    <div className={`card safety__total safety__chain${report.ok ? '' : ' safety__total--danger'}`} data-testid="audit-chain">
+    <div
+      className={`card safety__total safety__chain${report.ok ? '' : ' safety__total--danger'}`}
+      data-testid="audit-chain"
+    >
       <div className="muted">Audit chain</div>
       <div className="safety__total-value">{report.ok ? '✓ Intact' : '✗ Broken'}</div>
       <small className="muted">
@@ -197,7 +225,13 @@ function DecisionTable({ workspaceId, items }: { workspaceId: string; items: Dec
         <tbody>
           {items.map((d) => (
             <tr key={d.id} data-testid="safety-decision">
-              <td>{d.runId ? <Link to={`/w/${workspaceId}/runs/${d.runId}`}>{timeAgo(d.at)}</Link> : timeAgo(d.at)}</td>
+              <td>
+                {d.runId ? (
+                  <Link to={`/w/${workspaceId}/runs/${d.runId}`}>{timeAgo(d.at)}</Link>
+                ) : (
+                  timeAgo(d.at)
+                )}
+              </td>
               <td>{d.check}</td>
               <td>
                 <Badge status={d.verdict === 'fail' ? 'failed' : 'succeeded'} />

@@ -60,7 +60,13 @@ export interface Decision {
 export interface SafetyStats {
   days: Array<{ day: string; checks: number; blocks: number; redactions: number }>;
   byEntity: Array<{ entity: string; count: number }>;
-  byWorkflow: Array<{ workflowId: string | null; name: string | null; checks: number; blocks: number; redactions: number }>;
+  byWorkflow: Array<{
+    workflowId: string | null;
+    name: string | null;
+    checks: number;
+    blocks: number;
+    redactions: number;
+  }>;
   totals: { checks: number; blocks: number; redactions: number };
 }
 export interface ChainReport {
@@ -76,7 +82,8 @@ const base = (workspaceId: string): string => `${ws(workspaceId)}/safety`;
 
 export const safetyApi = {
   status: (id: string) => api.get<SafetyStatus>(`${base(id)}/status`),
-  policy: (id: string) => api.get<{ policy: SafetyPolicy; version: number; updatedAt: string | null }>(`${base(id)}/policy`),
+  policy: (id: string) =>
+    api.get<{ policy: SafetyPolicy; version: number; updatedAt: string | null }>(`${base(id)}/policy`),
   savePolicy: (id: string, policy: SafetyPolicy) =>
     api.put<{ policy: SafetyPolicy; version: number; affected: Affected[] }>(`${base(id)}/policy`, policy),
   affected: (id: string) => api.get<{ items: Affected[] }>(`${base(id)}/affected`),

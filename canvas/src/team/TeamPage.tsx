@@ -1,4 +1,5 @@
 import type { WorkspaceSummary } from '../api/types.js';
+import { AiSettingsSection } from '../ai/AiSettings.js';
 import { CredentialsSection } from '../credentials/CredentialsSection.js';
 import { PageHeader } from '../ui/bits.js';
 import { ApiKeysSection } from './ApiKeysSection.js';
@@ -17,6 +18,7 @@ export function TeamPage({ workspace }: { workspace: WorkspaceSummary }) {
       {admin && <InvitationsSection workspace={workspace} />}
       {workspace.role !== 'viewer' && <ApiKeysSection workspace={workspace} />}
       {workspace.role !== 'viewer' && <CredentialsSection workspace={workspace} />}
+      {workspace.role !== 'viewer' && <AiSettingsSection workspace={workspace} admin={admin} />}
       {admin && <AuditSection workspace={workspace} />}
     </div>
   );

@@ -8,6 +8,7 @@
  * PATH only) and reaches nothing but its two FIFOs.
  */
 import { openSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { evaluateOn, runCodeOn } from '../calls.js';
 import { SandboxError } from '../types.js';
 import { WarmIsolate } from '../warm-isolate.js';
@@ -22,6 +23,17 @@ if (requestPath === undefined || answerPath === undefined) {
 // once; the request FIFO's open then tells the host we are up.
 const answers = openSync(answerPath, 'w');
 const requests = openSync(requestPath, 'r');
+
+// Die with the host: while a call runs, this thread is inside the isolate and would notice
+// the host's end of the link only when the call ends (up to its CPU limit later).
+const hostPid = process.ppid;
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+  setInterval(() => {
+    try { process.kill(workerData, 0); } catch { process.kill(process.pid, 'SIGKILL'); }
+  }, 250);`,
+  { eval: true, workerData: hostPid },
+).unref();
 
 const isolates = new Map<number, WarmIsolate>();
 

@@ -47,69 +47,19 @@ for (;;) {
   Atomics.wait(cell, 0, deadline, 250);
 }`;
 
-/**
- * The host's end of one sandbox process (isolate-host.ts): two FIFOs, one blocking request and
- * answer at a time — the same synchronous crossing applySync was, one process further away.
- * When the process dies, the request in flight fails with ProcessDied, every isolate it held is
- * gone (`generation` moves on), and a new process starts at once in the background.
- */
-export class SandboxProcess {
-  /** Bumped whenever the process is replaced: isolates remember the generation they live in. */
-  generation = 0;
-  private child: ChildProcess | undefined;
-  private dir = '';
-  private requestFd = -1;
-  private answerFd = -1;
+/** One sandbox process and the host's ends of its two FIFOs. */
+class Link {
+  readonly child: ChildProcess;
+  requestFd = -1;
+  answerFd = -1;
+  connected = false;
+  lastExit = 'no exit status';
+  private readonly dir: string;
   /** Held open so that the process's open of its answer end returns at once. */
-  private pendingAnswerFd = -1;
-  private connected = false;
-  private disposed = false;
-  private readonly cell = new BigInt64Array(new SharedArrayBuffer(16));
-  private watchdog: Worker | undefined;
-  private lastExit = 'no exit status';
+  private pendingAnswerFd: number;
+  private closed = false;
 
   constructor() {
-    this.start();
-  }
-
-  /** One request and its answer. Throws ProcessDied, NotDelivered or LinkClosed-free errors. */
-  request(parts: readonly string[], timeoutMs: number): string[] {
-    if (this.disposed) throw new Error('The sandbox has been disposed');
-    this.connect();
-    try {
-      writeFrame(this.requestFd, parts);
-    } catch (error) {
-      if (!(error instanceof LinkClosed)) throw error;
-      this.replace();
-      throw new NotDelivered();
-    }
-    Atomics.store(this.cell, 1, BigInt(this.child?.pid ?? 0));
-    Atomics.store(this.cell, 0, BigInt(Date.now() + timeoutMs + HANG_GRACE_MS));
-    try {
-      return readFrame(this.answerFd);
-    } catch (error) {
-      if (!(error instanceof LinkClosed)) throw error;
-      const pid = this.child?.pid;
-      this.replace();
-      throw new ProcessDied(pid === undefined ? this.lastExit : `pid ${pid}`);
-    } finally {
-      Atomics.store(this.cell, 0, 0n);
-    }
-  }
-
-  /** The process's pid (tests kill it to prove the host survives). */
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.closeLink();
-    void this.watchdog?.terminate();
-  }
-
-  private start(): void {
     this.dir = mkdtempSync(join(tmpdir(), 'revflow-sandbox-'));
     const requestPath = join(this.dir, 'requests');
     const answerPath = join(this.dir, 'answers');
@@ -118,45 +68,42 @@ export class SandboxProcess {
     const args = ['--no-node-snapshot'];
     if (hostScript.pathname.endsWith('.ts')) args.push('--import', 'tsx');
     // Only PATH: the process must not see the server's secrets (DATABASE_URL, keys, ...).
-    const child = spawn(process.execPath, [...args, hostScript.pathname, requestPath, answerPath], {
+    this.child = spawn(process.execPath, [...args, hostScript.pathname, requestPath, answerPath], {
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    child.once('exit', (code, signal) => {
+    this.child.once('exit', (code, signal) => {
       this.lastExit = signal === null ? `exit code ${code}` : `signal ${signal}`;
     });
-    child.unref();
-    this.child = child;
-    this.connected = false;
-    this.generation += 1;
+    this.child.unref();
     this.pollConnect();
   }
 
-  /** Connect in the background so the first call after a (re)start rarely has to wait. */
+  /** Connect in the background so a call rarely has to wait for the process to come up. */
   private pollConnect(): void {
-    const generation = this.generation;
     const poll = (): void => {
-      if (this.disposed || this.connected || generation !== this.generation) return;
+      if (this.closed || this.connected) return;
       if (!this.tryConnect()) setTimeout(poll, 10).unref();
     };
     setTimeout(poll, 10).unref();
   }
 
-  private connect(): void {
+  /** Wait (blocking) until the process is up. */
+  connect(): void {
     if (this.connected) return;
     const deadline = Date.now() + CONNECT_TIMEOUT_MS;
     const pause = new Int32Array(new SharedArrayBuffer(4));
     while (!this.tryConnect()) {
-      if (Date.now() > deadline) {
-        this.replace();
-        throw new Error(`the sandbox process did not start within ${CONNECT_TIMEOUT_MS} ms`);
-      }
+      if (this.child.exitCode !== null || this.child.signalCode !== null)
+        throw new Error(`the sandbox process ended before it was up (${this.lastExit})`);
+      if (Date.now() > deadline) throw new Error(`the sandbox process did not start within ${CONNECT_TIMEOUT_MS} ms`);
       Atomics.wait(pause, 0, 0, 5);
     }
   }
 
   /** Opens the host's ends once the process has opened its own; false while it is not up yet. */
   private tryConnect(): boolean {
+    if (this.closed) throw new Error('the sandbox process was stopped');
     const requestPath = join(this.dir, 'requests');
     let probe: number;
     try {
@@ -174,8 +121,88 @@ export class SandboxProcess {
     this.pendingAnswerFd = -1;
     rmSync(this.dir, { recursive: true, force: true });
     this.connected = true;
-    this.watchdog ??= this.startWatchdog();
     return true;
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const fd of [this.requestFd, this.answerFd, this.pendingAnswerFd]) {
+      if (fd < 0) continue;
+      try {
+        closeSync(fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.requestFd = this.answerFd = this.pendingAnswerFd = -1;
+    this.connected = false;
+    this.child.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The host's end of its sandbox process (isolate-host.ts): one blocking request and answer at a
+ * time over two FIFOs — the same synchronous crossing applySync was, one process further away.
+ * When the process dies, the request in flight fails with ProcessDied, every isolate it held is
+ * gone (`generation` moves on), and the next process takes over: after a first death a spare is
+ * kept started and connected, so a replacement is instant.
+ */
+export class SandboxProcess {
+  /** Bumped whenever the process is replaced: isolates remember the generation they live in. */
+  generation = 1;
+  private current: Link;
+  private spare: Link | undefined;
+  private disposed = false;
+  private readonly cell = new BigInt64Array(new SharedArrayBuffer(16));
+  private watchdog: Worker | undefined;
+
+  constructor() {
+    this.current = new Link();
+  }
+
+  /** One request and its answer. Throws ProcessDied or NotDelivered when the process is gone. */
+  request(parts: readonly string[], timeoutMs: number): string[] {
+    if (this.disposed) throw new Error('The sandbox has been disposed');
+    const link = this.current;
+    try {
+      link.connect();
+    } catch (error) {
+      this.replace();
+      throw error;
+    }
+    this.watchdog ??= this.startWatchdog();
+    try {
+      writeFrame(link.requestFd, parts);
+    } catch (error) {
+      if (!(error instanceof LinkClosed)) throw error;
+      this.replace();
+      throw new NotDelivered();
+    }
+    Atomics.store(this.cell, 1, BigInt(link.child.pid ?? 0));
+    Atomics.store(this.cell, 0, BigInt(Date.now() + timeoutMs + HANG_GRACE_MS));
+    try {
+      return readFrame(link.answerFd);
+    } catch (error) {
+      if (!(error instanceof LinkClosed)) throw error;
+      this.replace();
+      throw new ProcessDied(link.child.pid === undefined ? link.lastExit : `pid ${link.child.pid}`);
+    } finally {
+      Atomics.store(this.cell, 0, 0n);
+    }
+  }
+
+  /** The process's pid (tests kill it to prove the host survives). */
+  get pid(): number | undefined {
+    return this.current.child.pid;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.current.close();
+    this.spare?.close();
+    void this.watchdog?.terminate();
   }
 
   private startWatchdog(): Worker {
@@ -184,25 +211,12 @@ export class SandboxProcess {
     return worker;
   }
 
-  /** Drop the current process (dead or hung) and start the next one. */
+  /** Drop the current process (dead or hung) and take the spare, starting the next spare. */
   private replace(): void {
-    this.closeLink();
-    if (!this.disposed) this.start();
-  }
-
-  private closeLink(): void {
-    for (const fd of [this.requestFd, this.answerFd, this.pendingAnswerFd]) {
-      if (fd >= 0) {
-        try {
-          closeSync(fd);
-        } catch {
-          // already closed
-        }
-      }
-    }
-    this.requestFd = this.answerFd = this.pendingAnswerFd = -1;
-    this.connected = false;
-    this.child?.kill('SIGKILL');
-    if (this.dir !== '') rmSync(this.dir, { recursive: true, force: true });
+    this.current.close();
+    this.generation += 1;
+    if (this.disposed) return;
+    this.current = this.spare ?? new Link();
+    this.spare = new Link();
   }
 }

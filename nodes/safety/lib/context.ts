@@ -13,15 +13,48 @@ const contextWords: Readonly<Record<PiiEntity, readonly string[]>> = {
   ip: ['ip', 'address', 'server', 'host', 'from', 'client'],
   url_credentials: [],
   secret: ['key', 'token', 'secret', 'password', 'passwd', 'api', 'bearer', 'credential', 'auth'],
-  person: ['dear', 'mr', 'mrs', 'ms', 'dr', 'name', 'regards', 'thanks', 'sincerely', 'hi', 'hello', 'from', 'cheers', 'signed', 'contact'],
-  location: ['address', 'located', 'city', 'street', 'live', 'based', 'office', 'visit', 'near'],
+  person: [
+    'dear',
+    'mr',
+    'mrs',
+    'ms',
+    'dr',
+    'name',
+    'regards',
+    'thanks',
+    'sincerely',
+    'hi',
+    'hello',
+    'from',
+    'cheers',
+    'signed',
+    'contact',
+  ],
+  location: [
+    'address',
+    'located',
+    'city',
+    'street',
+    'live',
+    'based',
+    'office',
+    'visit',
+    'near',
+    'be in',
+    'moved to',
+    'flying to',
+    'from',
+  ],
 };
 
 const patterns = new Map<PiiEntity, RegExp | null>(
   (Object.keys(contextWords) as PiiEntity[]).map((entity) => {
     const words = contextWords[entity];
     const escaped = words.map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-    return [entity, words.length ? new RegExp(`(?:^|[^a-z])(?:${escaped.join('|')})(?:[^a-z]|$)`, 'i') : null];
+    return [
+      entity,
+      words.length ? new RegExp(`(?:^|[^a-z])(?:${escaped.join('|')})(?:[^a-z]|$)`, 'i') : null,
+    ];
   }),
 );
 

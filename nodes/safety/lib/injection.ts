@@ -27,8 +27,16 @@ const RULES: ReadonlyArray<{ rule: InjectionRule; weight: number; pattern: RegEx
     pattern:
       /\b(?:ignore|disregard|forget|override|overrule|skip|bypass|abandon|drop)\b[^.\n]{0,40}?\b(?:previous|prior|preceding|above|earlier|all|any|every|your|the|these|those|system|initial|original|following)\b[^.\n]{0,30}?\b(?:instructions?|prompts?|rules?|directions?|guidelines?|directives?|context|messages?|constraints?|orders?|commands?|programming|policies)\b/i,
   },
-  { rule: 'ignore_instructions', weight: 0.7, pattern: /\b(?:new|updated|real|actual) (?:instructions?|rules|task)\s*:/i },
-  { rule: 'ignore_instructions', weight: 0.55, pattern: /\b(?:instead|now),? (?:just )?(?:say|print|output|respond with|reply with) ["'“]/i },
+  {
+    rule: 'ignore_instructions',
+    weight: 0.7,
+    pattern: /\b(?:new|updated|real|actual) (?:instructions?|rules|task)\s*:/i,
+  },
+  {
+    rule: 'ignore_instructions',
+    weight: 0.55,
+    pattern: /\b(?:instead|now),? (?:just )?(?:say|print|output|respond with|reply with) ["'“]/i,
+  },
   {
     rule: 'role_play',
     weight: 0.85,
@@ -36,10 +44,18 @@ const RULES: ReadonlyArray<{ rule: InjectionRule; weight: number; pattern: RegEx
       /\b(?:DAN mode|do anything now|developer mode|jailbr(?:ea|o)ken?|jailbreak|god ?mode|evil (?:assistant|ai|bot)|unfiltered (?:ai|assistant|mode)|no (?:restrictions|filters|limitations|guidelines|rules|ethical|moral))\b/i,
   },
   {
+    // Asking the model to become someone else: attack-specific wording.
     rule: 'role_play',
-    weight: 0.6,
+    weight: 0.7,
     pattern:
-      /\b(?:you are now|you're now|from now on,? you(?: are| will| must)?|pretend (?:to be|you are|that you)|act as (?:an?|my|if)|roleplay as|role-play as|you will play the role|stay in character|break character|simulate (?:being|an?))\b/i,
+      /\b(?:pretend (?:to be|you are|that you are)|(?:immerse yourself|step) into the role|play the role of (?:an?|another)|roleplay as|role-play as|simulate (?:being|an? (?:ai|assistant|model))|stay in character|break character)\b/i,
+  },
+  {
+    // Alone these phrases are ordinary English ("from now on you will work with Dana"): below medium.
+    rule: 'role_play',
+    weight: 0.5,
+    pattern:
+      /\b(?:you are now|you're now|from now on,? you(?: are| will| must)?|act as (?:an?|my|if)|you will play)\b/i,
   },
   {
     rule: 'system_prompt_extraction',
@@ -47,20 +63,67 @@ const RULES: ReadonlyArray<{ rule: InjectionRule; weight: number; pattern: RegEx
     pattern:
       /\b(?:reveal|show|print|repeat|output|display|leak|dump|tell me|give me|write out|what (?:is|are|was|were))\b[^.\n]{0,40}?\b(?:system (?:prompt|message|instructions?)|initial (?:prompt|instructions?)|(?:your|the) (?:instructions|prompt|rules|guidelines|configuration)|hidden (?:prompt|instructions?)|pre-?prompt|everything (?:above|before)|(?:text|words) above)\b/i,
   },
-  { rule: 'system_prompt_extraction', weight: 0.7, pattern: /\brepeat (?:the|all|everything)[^.\n]{0,30}\b(?:above|verbatim|word for word)\b/i },
+  {
+    rule: 'system_prompt_extraction',
+    weight: 0.7,
+    pattern: /\brepeat (?:the|all|everything)[^.\n]{0,30}\b(?:above|verbatim|word for word)\b/i,
+  },
   {
     rule: 'delimiter_injection',
     weight: 0.75,
-    pattern: /<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?INST\]|<\/?(?:system|sys)>|<<SYS>>|^\s*(?:###\s*)?(?:system|assistant)\s*:/im,
+    pattern:
+      /<\|(?:im_start|im_end|system|endoftext)\|>|\[\/?INST\]|<\/?(?:system|sys)>|<<SYS>>|^\s*(?:###\s*)?(?:system|assistant)\s*:/im,
   },
 ];
 
-const INVISIBLE = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/gu;
+const INVISIBLE =
+  /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]|[\u{E0000}-\u{E007F}]/gu;
 /** Cyrillic and Greek letters that look like Latin ones. */
 const CONFUSABLE: Readonly<Record<string, string>> = {
-  а: 'a', е: 'e', о: 'o', р: 'p', с: 'c', у: 'y', х: 'x', і: 'i', ј: 'j', ѕ: 's', ԁ: 'd', ɡ: 'g', һ: 'h',
-  А: 'A', В: 'B', Е: 'E', К: 'K', М: 'M', Н: 'H', О: 'O', Р: 'P', С: 'C', Т: 'T', Х: 'X', І: 'I',
-  α: 'a', ο: 'o', ε: 'e', ι: 'i', κ: 'k', ν: 'v', τ: 't', υ: 'u', Α: 'A', Β: 'B', Ε: 'E', Ι: 'I', Κ: 'K', Μ: 'M', Ν: 'N', Ο: 'O', Ρ: 'P', Τ: 'T', Χ: 'X',
+  а: 'a',
+  е: 'e',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ɡ: 'g',
+  һ: 'h',
+  А: 'A',
+  В: 'B',
+  Е: 'E',
+  К: 'K',
+  М: 'M',
+  Н: 'H',
+  О: 'O',
+  Р: 'P',
+  С: 'C',
+  Т: 'T',
+  Х: 'X',
+  І: 'I',
+  α: 'a',
+  ο: 'o',
+  ε: 'e',
+  ι: 'i',
+  κ: 'k',
+  ν: 'v',
+  τ: 't',
+  υ: 'u',
+  Α: 'A',
+  Β: 'B',
+  Ε: 'E',
+  Ι: 'I',
+  Κ: 'K',
+  Μ: 'M',
+  Ν: 'N',
+  Ο: 'O',
+  Ρ: 'P',
+  Τ: 'T',
+  Χ: 'X',
 };
 const CONFUSABLE_RE = new RegExp(`[${Object.keys(CONFUSABLE).join('')}]`, 'gu');
 

@@ -3,15 +3,57 @@
  * common obfuscations (f*ck, sh1t). Workspaces add their own blocked terms on the node.
  */
 export const profanity: readonly string[] = [
-  'fuck', 'fucking', 'fucker', 'motherfucker', 'shit', 'bullshit', 'asshole', 'bitch', 'bastard', 'dick',
-  'cunt', 'piss', 'crap', 'damn', 'wanker', 'twat', 'prick', 'slut', 'whore', 'douchebag',
+  'fuck',
+  'fucking',
+  'fucker',
+  'motherfucker',
+  'shit',
+  'bullshit',
+  'asshole',
+  'bitch',
+  'bastard',
+  'dick',
+  'cunt',
+  'piss',
+  'crap',
+  'damn',
+  'wanker',
+  'twat',
+  'prick',
+  'slut',
+  'whore',
+  'douchebag',
 ];
 export const toxicity: readonly string[] = [
-  'idiot', 'moron', 'stupid', 'retard', 'retarded', 'loser', 'dumbass', 'kill yourself', 'kys',
-  'shut up', 'worthless', 'pathetic', 'scum', 'hate you', 'die in a fire', 'go to hell',
+  'idiot',
+  'moron',
+  'stupid',
+  'retard',
+  'retarded',
+  'loser',
+  'dumbass',
+  'kill yourself',
+  'kys',
+  'shut up',
+  'worthless',
+  'pathetic',
+  'scum',
+  'hate you',
+  'die in a fire',
+  'go to hell',
 ];
 
-const LEET: Readonly<Record<string, string>> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's', '*': 'u' };
+const LEET: Readonly<Record<string, string>> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '@': 'a',
+  $: 's',
+  '*': 'u',
+};
 
 /** Lower-case, NFKC, leetspeak folded, runs of the same letter shortened to two. */
 export function foldText(text: string): string {

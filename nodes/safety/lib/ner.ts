@@ -19,11 +19,15 @@ interface Term {
   offset: { start: number; length: number };
 }
 
-function spans(view: { json(options: object): unknown }, base: number, entity: NamedEntity['entity']): NamedEntity[] {
+function spans(
+  view: { json(options: object): unknown },
+  base: number,
+  entity: NamedEntity['entity'],
+): NamedEntity[] {
   const terms = view.json({ offset: true, text: true }) as Term[];
   return terms.map((term) => {
     // The offset covers trailing punctuation ("Smith,"): trim it off the span.
-    const trimmed = term.text.replace(/[\s,.;:!?'")\]]+$/u, '');
+    const trimmed = term.text.replace(/[\s,.;:!?'")\]-]+$/u, '');
     return { entity, start: base + term.offset.start, end: base + term.offset.start + trimmed.length };
   });
 }

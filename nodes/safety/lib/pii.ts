@@ -39,12 +39,14 @@ export interface DetectOptions {
   allow?: ReadonlySet<string>;
 }
 
-const EMAIL = /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
+const EMAIL =
+  /(?<![\w.%+-])[A-Za-z0-9](?:[A-Za-z0-9._%+-]{0,63})@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![\w-])/g;
 const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s/@:'"<>]{1,256}:[^\s/@'"<>]{1,256}@[^\s/'"<>]+/gi;
 const CARD = /(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])/g;
 const IBAN = /\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b/g;
 const SSN = /(?<![\d-])(\d{3})([- ]?)(\d{2})\2(\d{4})(?![\d-])/g;
-const IPV4 = /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])/g;
+const IPV4 =
+  /(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])/g;
 const IPV6 = /(?<![:\w])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?:(?::[0-9a-f]{1,4}){0,6})?(?![:\w])/gi;
 
 export function luhnValid(digits: string): boolean {
@@ -63,7 +65,8 @@ export function luhnValid(digits: string): boolean {
 }
 
 /** Issuer prefixes of the major card networks (a Luhn-valid number without one is likely not a card). */
-const CARD_PREFIX = /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9])|35|62)/;
+const CARD_PREFIX =
+  /^(?:4|5[1-5]|2(?:2[2-9]|[3-6]\d|7[01]|720)|3[47]|3(?:0[0-5]|[68])|6(?:011|5|4[4-9])|35|62)/;
 
 function ssnValid(area: string, group: string, serial: string): boolean {
   const a = Number(area);
@@ -73,15 +76,34 @@ function ssnValid(area: string, group: string, serial: string): boolean {
   return !['078051120', '219099999', '123456789'].includes(area + group + serial);
 }
 
-function push(out: PiiFinding[], entity: PiiEntity, text: string, start: number, end: number, base: number): void {
-  out.push({ entity, start, end, value: text.slice(start, end), score: Math.min(1, base + boostFor(entity, text, start)) });
+function push(
+  out: PiiFinding[],
+  entity: PiiEntity,
+  text: string,
+  start: number,
+  end: number,
+  base: number,
+): void {
+  out.push({
+    entity,
+    start,
+    end,
+    value: text.slice(start, end),
+    score: Math.min(1, base + boostFor(entity, text, start)),
+  });
 }
 
-function regexFindings(text: string, want: (entity: PiiEntity) => boolean, region: CountryCode): PiiFinding[] {
+function regexFindings(
+  text: string,
+  want: (entity: PiiEntity) => boolean,
+  region: CountryCode,
+): PiiFinding[] {
   const out: PiiFinding[] = [];
-  if (want('email')) for (const m of text.matchAll(EMAIL)) push(out, 'email', text, m.index, m.index + m[0].length, 0.85);
+  if (want('email'))
+    for (const m of text.matchAll(EMAIL)) push(out, 'email', text, m.index, m.index + m[0].length, 0.85);
   if (want('url_credentials'))
-    for (const m of text.matchAll(URL_CREDENTIALS)) push(out, 'url_credentials', text, m.index, m.index + m[0].length, 0.95);
+    for (const m of text.matchAll(URL_CREDENTIALS))
+      push(out, 'url_credentials', text, m.index, m.index + m[0].length, 0.95);
   if (want('card')) {
     for (const m of text.matchAll(CARD)) {
       const digits = m[0].replace(/[ -]/g, '');
@@ -103,7 +125,7 @@ function regexFindings(text: string, want: (entity: PiiEntity) => boolean, regio
     }
   }
   if (want('ip')) {
-    for (const m of text.matchAll(IPV4)) push(out, 'ip', text, m.index, m.index + m[0].length, 0.6);
+    for (const m of text.matchAll(IPV4)) push(out, 'ip', text, m.index, m.index + m[0].length, 0.65);
     for (const m of text.matchAll(IPV6)) {
       if (m[0].split(':').length >= 4) push(out, 'ip', text, m.index, m.index + m[0].length, 0.6);
     }
@@ -128,7 +150,17 @@ export function detectPii(text: string, options: DetectOptions = {}): PiiFinding
   const all = regexFindings(text, want, options.defaultRegion ?? 'US');
   if (want('person') || want('location')) {
     for (const entity of namedEntities(text)) {
-      if (want(entity.entity)) push(all, entity.entity, text, entity.start, entity.end, 0.55);
+      if (!want(entity.entity)) continue;
+      // A one-word place ("Red", "UK") is often something else: it needs a context word to count.
+      const oneWord = !/\s/.test(text.slice(entity.start, entity.end));
+      push(
+        all,
+        entity.entity,
+        text,
+        entity.start,
+        entity.end,
+        entity.entity === 'location' && oneWord ? 0.4 : 0.55,
+      );
     }
   }
   const allow = options.allow;

@@ -18,7 +18,7 @@ const KNOWN: readonly RegExp[] = [
   /-----BEGIN (?:[A-Z]+ )?PRIVATE KEY-----[\s\S]{0,8192}?(?:-----END (?:[A-Z]+ )?PRIVATE KEY-----|$)/g,
 ];
 
-const TOKEN = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{24,512}(?![A-Za-z0-9+/_=-])/g;
+const TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{24,512}={0,2}(?![A-Za-z0-9+/_=-])/g;
 
 export function shannonEntropy(value: string): number {
   const counts = new Map<string, number>();
@@ -32,8 +32,7 @@ export function shannonEntropy(value: string): number {
 }
 
 function looksRandom(token: string): boolean {
-  const classes =
-    Number(/[a-z]/.test(token)) + Number(/[A-Z]/.test(token)) + Number(/\d/.test(token));
+  const classes = Number(/[a-z]/.test(token)) + Number(/[A-Z]/.test(token)) + Number(/\d/.test(token));
   // Words, paths and hex digests (message ids, checksums) are not secrets.
   if (classes < 3 || /^[a-f0-9]+$/i.test(token) || /^[a-z]+(?:[-_][a-z]+)*$/i.test(token)) return false;
   return shannonEntropy(token) >= 4.2;
@@ -42,7 +41,8 @@ function looksRandom(token: string): boolean {
 export function secretCandidates(text: string): Array<{ start: number; end: number; score: number }> {
   const out: Array<{ start: number; end: number; score: number }> = [];
   for (const pattern of KNOWN) {
-    for (const m of text.matchAll(pattern)) out.push({ start: m.index, end: m.index + m[0].length, score: 0.95 });
+    for (const m of text.matchAll(pattern))
+      out.push({ start: m.index, end: m.index + m[0].length, score: 0.95 });
   }
   for (const m of text.matchAll(TOKEN)) {
     const start = m.index;

@@ -17,7 +17,8 @@ const URLS = /\b[a-z][a-z0-9+.-]{1,15}:\/\/[^\s<>"'`)\]]+|\bwww\.[^\s<>"'`)\]]+/
 /** The registrable part of a host, roughly: the last two labels (three for co.uk-style suffixes). */
 export function baseDomain(host: string): string {
   const labels = host.toLowerCase().replace(/\.$/, '').split('.');
-  const take = labels.length > 2 && /^(?:co|com|org|net|ac|gov)$/.test(labels[labels.length - 2] ?? '') ? 3 : 2;
+  const take =
+    labels.length > 2 && /^(?:co|com|org|net|ac|gov)$/.test(labels[labels.length - 2] ?? '') ? 3 : 2;
   return labels.slice(-take).join('.');
 }
 

@@ -26,9 +26,14 @@ export const guardrailPorts = ['pass', 'fail'] as const;
  * Record the decision in the safety log (counts only, never raw text) and route the output:
  * `{ verdict, reason, findings, redactions, ...extra }` on `pass` or `fail`.
  */
-export async function decide(ctx: NodeContext<unknown>, check: SafetyCheck, result: Verdict): Promise<Routed> {
+export async function decide(
+  ctx: NodeContext<unknown>,
+  check: SafetyCheck,
+  result: Verdict,
+): Promise<Routed> {
   const entities: Record<string, number> = {};
-  for (const finding of result.findings) entities[finding.type] = (entities[finding.type] ?? 0) + finding.count;
+  for (const finding of result.findings)
+    entities[finding.type] = (entities[finding.type] ?? 0) + finding.count;
   const redactions = result.redactions ?? 0;
   await ctx.services.safety?.record({
     workspaceId: ctx.run.workspaceId,
@@ -52,7 +57,11 @@ export async function decide(ctx: NodeContext<unknown>, check: SafetyCheck, resu
 }
 
 /** Group findings by type: `[{ type: 'email', count: 2, action: 'redact' }]`. */
-export function countBy<T>(items: readonly T[], typeOf: (item: T) => string, actionOf: (type: string) => string): Finding[] {
+export function countBy<T>(
+  items: readonly T[],
+  typeOf: (item: T) => string,
+  actionOf: (type: string) => string,
+): Finding[] {
   const counts = new Map<string, number>();
   for (const item of items) counts.set(typeOf(item), (counts.get(typeOf(item)) ?? 0) + 1);
   return [...counts].map(([type, count]) => ({ type, count, action: actionOf(type) }));

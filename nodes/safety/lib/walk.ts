@@ -17,7 +17,8 @@ export function mapStrings(value: Json, map: (text: string) => string): Json {
     if (depth > MAX_DEPTH) throw new TooLarge(`the input is nested deeper than ${MAX_DEPTH} levels`);
     if (typeof node === 'string') {
       chars += node.length;
-      if (chars > MAX_TEXT_CHARS) throw new TooLarge(`the input holds more than ${MAX_TEXT_CHARS} characters of text`);
+      if (chars > MAX_TEXT_CHARS)
+        throw new TooLarge(`the input holds more than ${MAX_TEXT_CHARS} characters of text`);
       return map(node);
     }
     if (Array.isArray(node)) return node.map((item) => visit(item, depth + 1));
