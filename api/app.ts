@@ -28,6 +28,7 @@ import { requestId } from './http/request-id.js';
 import { createOpenApiRegistry, mountRoutes, type AnyRoute } from './http/route.js';
 import { httpSettingsFromEnv, type HttpSettings } from './http/settings.js';
 import { httpMetrics, registry as metricsRegistry } from './metrics.js';
+import { webhookMetrics } from './observability/index.js';
 import { registerSystemPaths } from './openapi.js';
 import { allRoutes } from './routes.js';
 import type { RuntimeBundle } from './runtime-factory.js';
@@ -78,7 +79,8 @@ export function createApi(deps: AppDeps): Api {
   app.set('trust proxy', settings.trustProxy);
   app.use(requestId(), httpMetrics());
   // Every answer under /hooks (Stripe's included): nosniff and a sandbox CSP (DESIGN §6).
-  app.use('/hooks', hookResponseHeaders());
+  // ...and counted by source and status (revflow_webhook_responses_total).
+  app.use('/hooks', webhookMetrics(), hookResponseHeaders());
   // Stripe's webhook endpoint (POST /hooks/stripe): verified against its raw body, before JSON parsing.
   const stripeSettings = stripeSettingsFromEnv();
   app.use(

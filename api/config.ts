@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { billingEnvShape } from './billing/settings.js';
+import { databaseEnvShape } from './db/settings.js';
 import { feedbackEnvShape } from './feedback/settings.js';
 
 /** Configuration from the environment (DESIGN §2); documented in the README and .env.example. */
@@ -27,13 +28,29 @@ const envSchema = z.object({
   ...feedbackEnvShape,
   // Trials, usage grace, the billing sweep (api/billing/settings.ts).
   ...billingEnvShape,
+  // Pool size and the embedded PostgreSQL's port (api/db/settings.ts).
+  ...databaseEnvShape,
 });
 
 export type AppConfig = z.infer<typeof envSchema>;
 
 export class ConfigError extends Error {}
 
+/**
+ * Where people reach this server when REVFLOW_PUBLIC_URL is not set: the configured HOST and
+ * PORT (a wildcard host is reached as localhost). Links in emails and the UI use it.
+ */
+export function derivedPublicUrl(host: string | undefined, port: string | number | undefined): string {
+  const name = !host || host === '0.0.0.0' || host === '::' || host === '[::]' ? 'localhost' : host;
+  const shown = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+  const number = port === undefined || port === '' ? 3000 : Number(port);
+  return `http://${shown}${number === 80 ? '' : `:${number}`}`;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // Unset: derived from HOST and PORT, and written back so every module reading it agrees
+  // (api/http/settings.ts, billing, feedback and outbound links).
+  if (!env.REVFLOW_PUBLIC_URL?.trim()) env.REVFLOW_PUBLIC_URL = derivedPublicUrl(env.HOST, env.PORT);
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues

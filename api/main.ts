@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { loadEncryptionKey } from './crypto/encryption-key.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { openDatabase } from './db/database.js';
+import { startRetention } from './retention/pruner.js';
 import { createRuntime } from './runtime-factory.js';
 import { createNodeServices } from './services.js';
 
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
     intervalMs: analyticsSettingsFromEnv().intervalMs,
     onError: (error) => logger.warn({ err: error }, 'analytics detector pass failed'),
   });
+  // Runs, step I/O, events, Stripe events and mail deliveries past their plan's retention.
+  const retention = startRetention(db.knex, logger);
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening));
   });
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing in-flight runs');
     server.close();
     await analytics.stop();
+    await retention?.stop();
     await closeApi();
     await bundle.close();
     await db.stop();

@@ -15,6 +15,7 @@ import { analyticsRoutes } from './analytics/routes.js';
 import { salesboardRoutes } from './salesboard/routes.js';
 import { releasesRoutes } from './releases/routes.js';
 import { feedbackRoutes } from './feedback/routes.js';
+import { templateRoutes } from './templates/routes.js';
 import type { ApiContext } from './http/context.js';
 import type { AnyRoute } from './http/route.js';
 import { outboundHostRoutes } from './net/routes.js';
@@ -56,6 +57,7 @@ export function allRoutes(ctx: ApiContext): AnyRoute[] {
     ...salesboardRoutes(ctx),
     ...releasesRoutes(ctx),
     ...feedbackRoutes(ctx),
+    ...templateRoutes(ctx),
     ...openApiRoutes(ctx),
   ];
 }

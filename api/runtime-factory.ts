@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import os from 'node:os';
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AnyNodeType, NodeServices } from '../engine/node.js';
 import { BullmqDispatcher } from '../engine/queue/bullmq-dispatcher.js';
@@ -17,6 +19,7 @@ import { RunQuota } from './billing/run-quota.js';
 import type { AppConfig } from './config.js';
 import { PgRunStore } from './db/pg-run-store.js';
 import { PgScheduleSource } from './db/schedule-source.js';
+import { Observability } from './observability/index.js';
 import { loadQueueConfig, type QueueConfig } from './queue-config.js';
 import { safetyOutboundGuard } from './safety/guard.js';
 
@@ -29,6 +32,8 @@ export interface RuntimeBundle {
   mode: 'embedded' | 'queue';
   /** Fires schedule triggers (api role); call `refresh()` after activating or deactivating a workflow. */
   scheduler: Scheduler | undefined;
+  /** Metrics, run logs and (with OTEL_EXPORTER_OTLP_ENDPOINT) traces of this runtime's runs. */
+  observability: Observability;
   /** Start the runtime, then the scheduler and (worker role) the queue workers. */
   start(): Promise<void>;
   /** Worker role: stop taking jobs; true when in-flight runs finished within `timeoutMs`. */
@@ -79,7 +84,15 @@ export function createRuntime(
       : undefined;
 
   const runQuota = new RunQuota(knex);
+  const observability = new Observability({
+    logger: runtimeLogger,
+    knex,
+    serviceName: role === 'worker' ? 'revflow-worker' : role === 'api' ? 'revflow-api' : 'revflow-cli',
+  });
   const runtime = new Runtime({
+    // Who ran a run, readable in the run API (runs.executed_by): host, pid and a unique tail.
+    executorId: `${os.hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    observer: observability.observer,
     registry,
     store,
     sandbox,
@@ -144,7 +157,10 @@ export function createRuntime(
     sandbox,
     mode: topology ? 'queue' : 'embedded',
     scheduler,
+    observability,
     async start() {
+      const queue = runtime.dispatcher instanceof BullmqDispatcher ? runtime.dispatcher.queue : undefined;
+      await observability.start(runtime, services, queue);
       await runtime.start();
       await workers?.ticks.start();
       await workers?.runs.start();
@@ -155,6 +171,7 @@ export function createRuntime(
       await scheduler?.stop();
       await drain();
       await runtime.stop();
+      await observability.stop();
       sandbox.dispose();
     },
   };

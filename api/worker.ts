@@ -10,6 +10,7 @@ import { ConfigError, type AppConfig } from './config.js';
 import { loadEncryptionKey } from './crypto/encryption-key.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { openDatabase } from './db/database.js';
+import { startMetricsServer } from './observability/index.js';
 import { loadQueueConfig } from './queue-config.js';
 import { createRuntime } from './runtime-factory.js';
 import { createNodeServices } from './services.js';
@@ -54,6 +55,16 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
     nodeTypes: kit?.nodeTypes,
   });
   await bundle.start();
+  // A worker serves no API: its own GET /metrics when REVFLOW_METRICS_PORT is set.
+  const metricsPort = Number(process.env.REVFLOW_METRICS_PORT);
+  const metricsServer =
+    process.env.REVFLOW_METRICS_PORT && Number.isInteger(metricsPort)
+      ? await startMetricsServer({
+          port: metricsPort,
+          host: config.HOST,
+          token: process.env.REVFLOW_METRICS_TOKEN,
+        })
+      : undefined;
   logger.info(
     {
       executorId: bundle.runtime.engine.executorId,
@@ -79,6 +90,7 @@ export async function runWorker(config: AppConfig, logger: Logger): Promise<void
       logger.warn('in-flight runs did not finish in time; handing them back');
       process.exit(1);
     }
+    metricsServer?.close();
     await bundle.close();
     await db.stop();
     logger.info('stopped');

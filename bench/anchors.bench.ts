@@ -1,4 +1,7 @@
 /**
+ * Over 400 lines on purpose: the two flows, the Node-RED harness and the A/B rounds are one
+ * measurement and read best together.
+ *
  * Anchors (issue 17): the issue's W1 — webhook → set a field → if `value > 10` → code
  * (count/sum/mean/max of `items`, upper-case `name`) → respond JSON — in Revflow and in a pinned
  * Node-RED, side by side in one invocation, alternating rounds, so a slow minute of this shared
@@ -14,6 +17,15 @@
  *   REVFLOW_BENCH_ANCHOR_CONNECTIONS=10,50
  *   REVFLOW_BENCH_NODE_RED_VERSION=4.1.15
  *   REVFLOW_BENCH_CACHE=~/.cache/revflow-bench
+ *   REVFLOW_BENCH_ANCHOR_NODE_RED=0           leave Node-RED out (a quick A/B of Revflow builds)
+ *   REVFLOW_BENCH_ANCHOR_VARIANTS='[{"name":"before","root":"/tmp/base"},{"name":"after"}]'
+ *       Revflow builds to compare, alternating in the same rounds: another tree (`root`),
+ *       another `entry` (node arguments, e.g. ["dist/server/main.js"]), extra `env`.
+ *       Default one variant, "Revflow", this tree as `npm start` runs it.
+ *   REVFLOW_BENCH_CPU_PROF=<dir>              every Revflow server with --cpu-prof into <dir>
+ *
+ * RSS is the server process's, and separately the server with its sandbox process (the child
+ * that holds the isolates), both without Postgres.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -23,7 +35,15 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { WorkflowDocumentInput } from '../engine/document.js';
 import { findFreePort } from '../api/db/ports.js';
-import { loadAverage, rssSampler, waitForHttp, type Proc } from './procs.js';
+import {
+  cpuMsOf,
+  descendants,
+  loadAverage,
+  rssSampler,
+  waitForHttp,
+  type Proc,
+  type RevflowLaunch,
+} from './procs.js';
 import { median, type Figure } from './stats.js';
 import { load, setUpWebhookWorkflow, startStack, stopStack, type Stack } from './w1.bench.js';
 
@@ -193,60 +213,132 @@ async function answerOf(url: string): Promise<unknown> {
   return response.json();
 }
 
+interface Variant {
+  name: string;
+  root?: string;
+  entry?: string[];
+  env?: Record<string, string>;
+}
+
+function variantsFromEnv(): Variant[] {
+  const text = process.env.REVFLOW_BENCH_ANCHOR_VARIANTS;
+  if (!text) return [{ name: 'Revflow' }];
+  const parsed = JSON.parse(text) as Variant[];
+  if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((v) => typeof v.name !== 'string'))
+    throw new Error('REVFLOW_BENCH_ANCHOR_VARIANTS: a JSON list of { name, root?, entry?, env? }');
+  return parsed;
+}
+
+interface Target {
+  name: string;
+  url: string;
+  pid: number;
+  revflow: boolean;
+}
+
+interface Samples {
+  rps: number[];
+  p50: number[];
+  p99: number[];
+  rss: number[];
+  rssWithSandbox: number[];
+  /** Server + sandbox process CPU ms per request, and Postgres's (all backends). */
+  cpu: number[];
+  pgCpu: number[];
+}
+
 export async function benchAnchors(): Promise<Figure[]> {
   const rounds = Number(process.env.REVFLOW_BENCH_ANCHOR_ROUNDS ?? 3);
   const seconds = Number(process.env.REVFLOW_BENCH_ANCHOR_SECONDS ?? 15);
   const connectionCounts = (process.env.REVFLOW_BENCH_ANCHOR_CONNECTIONS ?? '10,50').split(',').map(Number);
   const version = process.env.REVFLOW_BENCH_NODE_RED_VERSION ?? '4.1.15';
-  const entry = ensureNodeRed(version);
+  const withNodeRed = process.env.REVFLOW_BENCH_ANCHOR_NODE_RED !== '0';
+  const variants = variantsFromEnv();
+  const cpuProfDir = process.env.REVFLOW_BENCH_CPU_PROF;
+  const entry = withNodeRed ? ensureNodeRed(version) : '';
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'revflow-anchors-'));
   await chmod(tmp, 0o711);
-  await mkdir(path.join(tmp, 'revflow'), { mode: 0o711 });
   await mkdir(path.join(tmp, 'node-red'));
-  let stack: Stack | undefined;
+  const stacks: Stack[] = [];
   let nodeRed: { proc: Proc; url: string } | undefined;
   const figures: Figure[] = [];
   try {
-    stack = await startStack('embedded', path.join(tmp, 'revflow'), undefined, undefined);
-    await waitForHttp(`${stack.baseUrl}/readyz`, stack.api);
-    const revflowUrl = await setUpWebhookWorkflow(stack.baseUrl, anchorW1Document, {
-      path: 'anchor-w1',
-      body: anchorBody,
-      answerIncludes: '"name":"BENCH"',
-    });
-    nodeRed = await startNodeRed(entry, path.join(tmp, 'node-red'));
-    const answers = { revflow: await answerOf(revflowUrl), nodeRed: await answerOf(nodeRed.url) };
-    for (const [who, answer] of Object.entries(answers)) {
+    const targets: Target[] = [];
+    for (const [index, variant] of variants.entries()) {
+      const dir = path.join(tmp, `revflow-${index}`);
+      await mkdir(dir, { mode: 0o711 });
+      const launch: RevflowLaunch = { root: variant.root, entry: variant.entry };
+      const stack = await startStack('embedded', dir, undefined, cpuProfDir, { launch, env: variant.env });
+      stacks.push(stack);
+      await waitForHttp(`${stack.baseUrl}/readyz`, stack.api);
+      const url = await setUpWebhookWorkflow(stack.baseUrl, anchorW1Document, {
+        path: 'anchor-w1',
+        body: anchorBody,
+        answerIncludes: '"name":"BENCH"',
+      });
+      targets.push({ name: variant.name, url, pid: stack.api.pid, revflow: true });
+    }
+    if (withNodeRed) {
+      nodeRed = await startNodeRed(entry, path.join(tmp, 'node-red'));
+      targets.unshift({
+        name: `Node-RED ${version}`,
+        url: nodeRed.url,
+        pid: nodeRed.proc.pid,
+        revflow: false,
+      });
+    }
+    for (const target of targets) {
+      const answer = await answerOf(target.url);
       if (!isDeepStrictEqual(answer, expectedAnswer)) {
-        throw new Error(`${who} answered ${JSON.stringify(answer)}, not ${JSON.stringify(expectedAnswer)}`);
+        throw new Error(
+          `${target.name} answered ${JSON.stringify(answer)}, not ${JSON.stringify(expectedAnswer)}`,
+        );
       }
     }
-    const targets = [
-      { name: `Node-RED ${version}`, url: nodeRed.url, pid: nodeRed.proc.pid },
-      { name: 'Revflow', url: revflowUrl, pid: stack.api.pid },
-    ];
-    const samples = new Map<string, { rps: number[]; p50: number[]; p99: number[]; rss: number[] }>();
+    const samples = new Map<string, Samples>();
     for (let round = 1; round <= rounds; round += 1) {
       for (const connections of connectionCounts) {
-        // Alternate which one goes first, so neither always gets the warmer minute.
-        const order = round % 2 === 1 ? targets : [...targets].reverse();
+        // Rotate which one goes first, so none always gets the warmer minute.
+        const shift = (round - 1) % targets.length;
+        const order = [...targets.slice(shift), ...targets.slice(0, shift)];
         for (const target of order) {
           await load(target.url, connections, 2, anchorBody);
+          // The sandbox process (isolates) is the server's child: counted apart and together.
+          const children = target.revflow ? descendants(target.pid, 'node') : [];
+          const pgPids = target.revflow ? descendants(target.pid, 'postgres') : [];
+          const cpuBefore = [cpuMsOf([target.pid, ...children]), cpuMsOf(pgPids)];
           const rss = rssSampler(() => [target.pid]);
+          const rssAll = rssSampler(() => [target.pid, ...children]);
           const result = await load(target.url, connections, seconds, anchorBody);
           const peak = rss.stop();
+          const peakAll = rssAll.stop();
+          // CPU per request is far steadier than requests/s on a machine others load too.
+          const [cpu, pgCpu] = [cpuMsOf([target.pid, ...children]), cpuMsOf(pgPids)].map(
+            (after, i) => (after - cpuBefore[i]!) / Math.max(1, result.total),
+          );
           const key = `${target.name}@${connections}`;
-          const entryFor = samples.get(key) ?? { rps: [], p50: [], p99: [], rss: [] };
+          const entryFor = samples.get(key) ?? {
+            rps: [],
+            p50: [],
+            p99: [],
+            rss: [],
+            rssWithSandbox: [],
+            cpu: [],
+            pgCpu: [],
+          };
           entryFor.rps.push(result.requestsPerSecond);
           entryFor.p50.push(result.p50);
           entryFor.p99.push(result.p99);
           entryFor.rss.push(peak);
+          entryFor.rssWithSandbox.push(peakAll);
+          entryFor.cpu.push(cpu!);
+          entryFor.pgCpu.push(pgCpu!);
           samples.set(key, entryFor);
           if (result.errors + result.non2xx > 0) {
             throw new Error(`${target.name} had ${result.errors + result.non2xx} errors or non-2xx answers`);
           }
           process.stderr.write(
-            `  round ${round}, ${target.name}, c${connections}: ${result.requestsPerSecond.toFixed(0)} req/s, p99 ${result.p99} ms (load ${loadAverage()})\n`,
+            `  round ${round}, ${target.name}, c${connections}: ${result.requestsPerSecond.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, RSS ${peak.toFixed(0)} MB, CPU/req ${cpu!.toFixed(3)} ms${target.revflow ? ` + Postgres ${pgCpu!.toFixed(3)} ms` : ''} (load ${loadAverage()})\n`,
           );
         }
       }
@@ -273,31 +365,68 @@ export async function benchAnchors(): Promise<Figure[]> {
           name: `${label}: p99 latency (median)`,
           value: median(s.p99),
           unit: 'ms',
-          ...(target.name === 'Revflow' && { target: '≤ 40 ms' }),
+          ...(target.revflow && connections === 50 && { target: '≤ 40 ms' }),
           load: load1,
         });
         figures.push({
-          name: `${label}: peak RSS`,
+          name: `${label}: peak RSS${target.revflow ? ', server process' : ''}`,
           value: Math.max(...s.rss),
           unit: 'MB',
-          ...(target.name === 'Revflow' && { target: '< 500 MB' }),
+          ...(target.revflow && { target: '< 500 MB' }),
+          load: load1,
+        });
+        figures.push({
+          name: `${label}: CPU per request${target.revflow ? ', server + sandbox process' : ''} (median)`,
+          value: median(s.cpu),
+          unit: 'ms',
+          load: load1,
+        });
+        if (target.revflow) {
+          figures.push({
+            name: `${label}: peak RSS, server + sandbox process`,
+            value: Math.max(...s.rssWithSandbox),
+            unit: 'MB',
+            load: load1,
+          });
+          figures.push({
+            name: `${label}: CPU per request, Postgres (median)`,
+            value: median(s.pgCpu),
+            unit: 'ms',
+            load: load1,
+          });
+        }
+      }
+      const revflows = targets.filter((target) => target.revflow);
+      const rpsOf = (target: Target): number => median(samples.get(`${target.name}@${connections}`)!.rps);
+      if (nodeRed) {
+        for (const target of revflows) {
+          figures.push({
+            name: `W1 anchor ratio ${target.name} / Node-RED, ${connections} conns (requests/s, medians)`,
+            value: rpsOf(target) / rpsOf(targets[0]!),
+            unit: '×',
+            target: '≥ 1.0×',
+            load: load1,
+          });
+        }
+      }
+      for (const target of revflows.slice(1)) {
+        // Paired: each round's two runs were minutes apart at most, so their ratio cancels most
+        // of the machine's drift; the median of those ratios is the A/B figure.
+        const a = samples.get(`${revflows[0]!.name}@${connections}`)!.rps;
+        const b = samples.get(`${target.name}@${connections}`)!.rps;
+        const paired = b.map((value, i) => value / a[i]!);
+        figures.push({
+          name: `W1 anchor A/B ${target.name} / ${revflows[0]!.name}, ${connections} conns (median of paired per-round ratios ${paired.map((r) => r.toFixed(2)).join(' / ')})`,
+          value: median(paired),
+          unit: '×',
           load: load1,
         });
       }
-      const revflow = samples.get(`Revflow@${connections}`)!;
-      const nodeRedSamples = samples.get(`${targets[0]!.name}@${connections}`)!;
-      figures.push({
-        name: `W1 anchor ratio Revflow / Node-RED, ${connections} conns (requests/s, medians)`,
-        value: median(revflow.rps) / median(nodeRedSamples.rps),
-        unit: '×',
-        target: '≥ 1.0×',
-        load: load1,
-      });
     }
     return figures;
   } finally {
     await nodeRed?.proc.stop();
-    await stopStack(stack);
+    await Promise.all(stacks.map((stack) => stopStack(stack)));
     await rm(tmp, { recursive: true, force: true });
   }
 }

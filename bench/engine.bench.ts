@@ -3,6 +3,7 @@
  * Postgres (a throwaway embedded cluster) and the real sandbox.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { RunObservability } from '../api/observability/run-observer.js';
 import os from 'node:os';
 import path from 'node:path';
 import type { WorkflowDocumentInput } from '../engine/document.js';
@@ -58,7 +59,12 @@ export async function benchEngine(): Promise<Figure[]> {
   const registry = createNodeRegistry();
   const sandbox = new IsolateSandbox();
   const store = new PgRunStore(db.knex);
-  const runtime = new Runtime({ registry, store, sandbox, concurrency: 256 });
+  // REVFLOW_BENCH_OBSERVER=1: with the metrics/log observer of api/observability (tracing off).
+  const observer =
+    process.env.REVFLOW_BENCH_OBSERVER === '1'
+      ? new RunObservability({ logger: { info: () => undefined, warn: () => undefined } })
+      : undefined;
+  const runtime = new Runtime({ registry, store, sandbox, concurrency: 256, ...(observer && { observer }) });
   await runtime.start();
   const workflows = new WorkflowRepository(db.knex);
   const workspace = await createWorkspace(db.knex, { name: 'bench' });

@@ -11,7 +11,18 @@
 import { readFileSync } from 'node:fs';
 import Papa from 'papaparse';
 import { chooseArm, rngFromKey, type ArmCounts, type Rng } from '../nodes/outbound/bandit.js';
-import { auc, DEFAULT_SCORE, emptyModel, featuresOf, PLAIN_SCORE, predict, update, type RawRecord, type ScoreOptions } from '../nodes/outbound/score.js';
+import {
+  ADAGRAD_SCORE,
+  auc,
+  DEFAULT_SCORE,
+  emptyModel,
+  featuresOf,
+  PLAIN_SCORE,
+  predict,
+  update,
+  type RawRecord,
+  type ScoreOptions,
+} from '../nodes/outbound/score.js';
 import type { Figure } from './stats.js';
 
 const SENDS = 10_000;
@@ -85,7 +96,9 @@ function benchBandit(): Figure[] {
       const s = spread(gains.map((g) => g * 100));
       const pooled = (banditTotal / rotationTotal - 1) * 100;
       const equal = new Set(scenario.rates).size === 1;
-      const twice = Math.max(...scenario.rates) >= 2 * (scenario.rates.reduce((a, b) => a + b, 0) / scenario.rates.length) - 1e-9;
+      const twice =
+        Math.max(...scenario.rates) >=
+        2 * (scenario.rates.reduce((a, b) => a + b, 0) / scenario.rates.length) - 1e-9;
       figures.push({
         name: `bandit vs rotation, ${scenario.name}, reward delay ${delay} sends: replies gained (pooled over ${SEEDS} seeds; per-seed mean ${s.mean.toFixed(1)}%, sd ${s.sd.toFixed(1)}, p5 ${s.p5.toFixed(1)}%, p95 ${s.p95.toFixed(1)}%)`,
         value: Math.round(pooled * 10) / 10,
@@ -97,22 +110,61 @@ function benchBandit(): Figure[] {
   return figures;
 }
 
-/** Test-then-train: predict each outcome before learning it; AUC over the whole stream. */
-function prequential(rows: Array<{ record: RawRecord; label: 0 | 1 }>, options: ScoreOptions): number {
+/**
+ * Test-then-train: predict each outcome before learning it; AUC over the stream from `scoreFrom`
+ * on (the model still learns every row before it). The model choice and its settings were made on
+ * the first 2,000 rows only; the rows after are reported on their own as the untouched half.
+ */
+function prequential(
+  rows: Array<{ record: RawRecord; label: 0 | 1 }>,
+  options: ScoreOptions,
+  scoreFrom = 0,
+): number {
   const model = emptyModel();
   const scores: number[] = [];
   const labels: (0 | 1)[] = [];
-  for (const { record, label } of rows) {
+  rows.forEach(({ record, label }, index) => {
     const features = featuresOf(record, model, options, true);
-    scores.push(predict(model, features, options));
-    labels.push(label);
+    if (index >= scoreFrom) {
+      scores.push(predict(model, features, options));
+      labels.push(label);
+    }
     update(model, features, label, options);
+  });
+  return auc(scores, labels);
+}
+
+/**
+ * A reference, not a competitor: the same model trained in batch (5 passes) on 4/5 of the rows and
+ * scored on the fifth left out, pooled over 5 folds — roughly what a linear model can reach on this
+ * sample when it may see 80% of it before predicting.
+ */
+function batchCrossValidated(
+  rows: Array<{ record: RawRecord; label: 0 | 1 }>,
+  options: ScoreOptions,
+): number {
+  const scores: number[] = [];
+  const labels: (0 | 1)[] = [];
+  for (let fold = 0; fold < 5; fold += 1) {
+    const model = emptyModel();
+    const train = rows.filter((_, index) => index % 5 !== fold);
+    for (const { record } of train) featuresOf(record, model, options, true);
+    for (let pass = 0; pass < 5; pass += 1)
+      for (const { record, label } of train)
+        update(model, featuresOf(record, model, options, false), label, options);
+    for (const { record, label } of rows.filter((_, index) => index % 5 === fold)) {
+      scores.push(predict(model, featuresOf(record, model, options, false), options));
+      labels.push(label);
+    }
   }
   return auc(scores, labels);
 }
 
 function bankRows(): Array<{ record: RawRecord; label: 0 | 1 }> {
-  const text = readFileSync(new URL('./data/outbound/bank-additional-no-duration.csv', import.meta.url), 'utf8');
+  const text = readFileSync(
+    new URL('./data/outbound/bank-additional-no-duration.csv', import.meta.url),
+    'utf8',
+  );
   const parsed = Papa.parse<Record<string, string>>(text, { header: true, skipEmptyLines: true });
   return parsed.data.map(({ y, ...record }) => ({ record, label: y === 'yes' ? 1 : 0 }));
 }
@@ -130,9 +182,24 @@ function simulatedRows(count: number, seed: string): Array<{ record: RawRecord; 
     const freeMail = rng() < 0.25;
     const country = pick(['US', 'DE', 'GB', 'FR', 'IN', 'BR']);
     const sweetSpot = employees > 50 && employees < 2000 ? 0.8 : -0.2;
-    const z = -3.2 + seniority[level] + industry[sector] + sweetSpot + (freeMail ? -1 : 0) + (country === 'US' ? 0.3 : 0);
+    const z =
+      -3.2 +
+      seniority[level] +
+      industry[sector] +
+      sweetSpot +
+      (freeMail ? -1 : 0) +
+      (country === 'US' ? 0.3 : 0);
     const label: 0 | 1 = rng() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
-    return { record: { seniority: level, industry: sector, employees, email: freeMail ? 'free-mail' : 'company', country }, label };
+    return {
+      record: {
+        seniority: level,
+        industry: sector,
+        employees,
+        email: freeMail ? 'free-mail' : 'company',
+        country,
+      },
+      label,
+    };
   });
 }
 
@@ -140,11 +207,51 @@ function benchScore(): Figure[] {
   const bank = bankRows();
   const simulated = simulatedRows(5000, 'simulated-leads');
   const positives = bank.filter((row) => row.label === 1).length;
+  const model = { ...DEFAULT_SCORE, prior: false };
+  const adagrad = { ...ADAGRAD_SCORE, prior: false };
+  const held = 2000;
   return [
-    { name: `lead score AUC, UCI Bank Marketing (${bank.length} contacts, ${positives} yes; test-then-train), Revflow model`, value: round3(prequential(bank, { ...DEFAULT_SCORE, prior: false })), unit: 'AUC', target: '≥ 0.80' },
-    { name: 'lead score AUC, UCI Bank Marketing, plain online logistic regression', value: round3(prequential(bank, PLAIN_SCORE)), unit: 'AUC' },
-    { name: 'lead score AUC, simulated leads (5,000; test-then-train), Revflow model', value: round3(prequential(simulated, { ...DEFAULT_SCORE, prior: false })), unit: 'AUC' },
-    { name: 'lead score AUC, simulated leads, plain online logistic regression', value: round3(prequential(simulated, PLAIN_SCORE)), unit: 'AUC' },
+    {
+      name: `lead score AUC, UCI Bank Marketing (${bank.length} contacts, ${positives} yes; test-then-train over the whole stream), Revflow model (FTRL-proximal, exact-value + binned numerics)`,
+      value: round3(prequential(bank, model)),
+      unit: 'AUC',
+      target: '≥ 0.80',
+    },
+    {
+      name: 'lead score AUC, UCI Bank Marketing, whole stream, the earlier Revflow model (AdaGrad, binned numerics)',
+      value: round3(prequential(bank, adagrad)),
+      unit: 'AUC',
+    },
+    {
+      name: 'lead score AUC, UCI Bank Marketing, whole stream, plain online logistic regression',
+      value: round3(prequential(bank, PLAIN_SCORE)),
+      unit: 'AUC',
+    },
+    {
+      name: `lead score AUC, UCI Bank Marketing, rows ${held + 1}–${bank.length} only (after the cold start; the model learns from row 1), Revflow model`,
+      value: round3(prequential(bank, model, held)),
+      unit: 'AUC',
+    },
+    {
+      name: `lead score AUC, UCI Bank Marketing, rows ${held + 1}–${bank.length} only, plain online logistic regression`,
+      value: round3(prequential(bank, PLAIN_SCORE, held)),
+      unit: 'AUC',
+    },
+    {
+      name: 'lead score AUC, UCI Bank Marketing, reference: same model in batch, 5-fold cross-validated (sees 80% before predicting)',
+      value: round3(batchCrossValidated(bank, model)),
+      unit: 'AUC',
+    },
+    {
+      name: 'lead score AUC, simulated leads (5,000; test-then-train), Revflow model',
+      value: round3(prequential(simulated, model)),
+      unit: 'AUC',
+    },
+    {
+      name: 'lead score AUC, simulated leads, plain online logistic regression',
+      value: round3(prequential(simulated, PLAIN_SCORE)),
+      unit: 'AUC',
+    },
   ];
 }
 

@@ -2,9 +2,10 @@
  * Process helpers for the benches that run Revflow as production does: the server and workers
  * each in their own process (`npm start`, `npm run worker`), memory read from /proc.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -21,21 +22,54 @@ export interface Proc {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** `node --no-node-snapshot --import tsx api/main.ts [args]` with `env` over this process's. */
+/**
+ * Where and how a Revflow process starts: default this tree, from its TypeScript via tsx.
+ * Benches that compare two builds (A/B in one invocation) pass another tree or entry.
+ */
+export interface RevflowLaunch {
+  /** A copy of the repository to run (default this one). */
+  root?: string;
+  /** Node arguments that start the server, default serverEntry(root). */
+  entry?: string[];
+}
+
+const built = new Set<string>();
+
+/**
+ * How `npm start` runs the server: the compiled JavaScript of bin/build-server.mjs (built once
+ * per tree and bench process). REVFLOW_BENCH_TSX=1, or a tree without that script, runs the
+ * TypeScript through tsx instead.
+ */
+export function serverEntry(root: string = repoRoot): string[] {
+  const tsx = ['--import', 'tsx', 'api/main.ts'];
+  if (process.env.REVFLOW_BENCH_TSX === '1' || !existsSync(path.join(root, 'bin', 'build-server.mjs')))
+    return tsx;
+  if (!built.has(root)) {
+    execFileSync(process.execPath, ['bin/build-server.mjs'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    built.add(root);
+  }
+  return ['dist/api/main.js'];
+}
+
+/** The server (`npm start`, see serverEntry) with `args` and `env` over this process's. */
 export function spawnRevflow(
   name: string,
   args: string[],
   env: Record<string, string>,
   nodeFlags: string[] = [],
+  launch: RevflowLaunch = {},
 ): Proc {
   // An empty value removes the variable (an empty DATABASE_URL is not a URL).
   const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
   for (const [key, value] of Object.entries(merged)) if (value === '') delete merged[key];
   const child = spawn(
     process.execPath,
-    ['--no-node-snapshot', ...nodeFlags, '--import', 'tsx', 'api/main.ts', ...args],
+    ['--no-node-snapshot', ...nodeFlags, ...(launch.entry ?? serverEntry(launch.root)), ...args],
     {
-      cwd: repoRoot,
+      cwd: launch.root ?? repoRoot,
       env: merged,
       stdio: ['ignore', 'pipe', 'pipe'],
     },

@@ -24,12 +24,17 @@ const suites: Record<string, () => Promise<Figure[]>> = {
   canvas: async () => (await import('./canvas.bench.js')).benchCanvas(),
   safety: async () => (await import('./safety.bench.js')).benchSafety(),
   outbound: async () => (await import('./outbound.bench.js')).benchOutbound(),
+  // 10,000 leads × 3 emails through BullMQ: minutes, so only when asked for.
+  'outbound-throughput': async () => (await import('./outbound-throughput.js')).benchOutboundThroughput(),
   analytics: async () => (await import('./analytics.bench.js')).benchAnalytics(),
   ai: async () => (await import('./ai.bench.js')).benchAi(),
+  voice: async () => (await import('./voice.bench.js')).benchVoice(),
+  knowledge: async () => (await import('./knowledge.bench.js')).benchKnowledge(),
+  n8n: async () => (await import('./n8n.bench.js')).benchN8n(),
   // Installs a pinned Node-RED on first use, so it runs only when asked for: `npm run bench -- anchors`.
   anchors: async () => (await import('./anchors.bench.js')).benchAnchors(),
 };
-const onDemand = new Set(['anchors']);
+const onDemand = new Set(['anchors', 'outbound-throughput']);
 
 function commit(): string {
   try {

@@ -32,6 +32,7 @@ import {
   waitForHttp,
   waitForLine,
   type Proc,
+  type RevflowLaunch,
 } from './procs.js';
 import type { Figure } from './stats.js';
 
@@ -49,6 +50,7 @@ export interface Stack {
   mode: Mode;
   /** The environment the workers were started with (to add one). */
   workerEnv: Record<string, string>;
+  launch: RevflowLaunch | undefined;
   baseUrl: string;
   spawnedAt: number;
   api: Proc;
@@ -102,12 +104,18 @@ const setUpW1 = (baseUrl: string): Promise<string> =>
   setUpWebhookWorkflow(baseUrl, w1Document, { path: 'w1', body, answerIncludes: '"tier":"silver"' });
 
 /** `npm run worker`, at info level: it says "worker ready" once it takes jobs. */
-async function startWorker(index: number, env: Record<string, string>, cpuProfDir?: string): Promise<Proc> {
+async function startWorker(
+  index: number,
+  env: Record<string, string>,
+  cpuProfDir?: string,
+  launch?: RevflowLaunch,
+): Promise<Proc> {
   const worker = spawnRevflow(
     `worker ${index}`,
     ['--worker'],
     { ...env, REVFLOW_LOG_LEVEL: 'info' },
     cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    launch,
   );
   try {
     await waitForLine(worker, (line) => line.includes('"worker ready"'));
@@ -123,6 +131,8 @@ export async function startStack(
   dataDir: string,
   shared: { databaseUrl: string; redisUrl: string } | undefined,
   cpuProfDir: string | undefined,
+  /** Another tree or entry and extra environment (A/B comparisons: bench/anchors.bench.ts). */
+  variant: { launch?: RevflowLaunch; env?: Record<string, string> } = {},
 ): Promise<Stack> {
   const port = await findFreePort();
   const spawnedAt = performance.now();
@@ -131,6 +141,7 @@ export async function startStack(
     REVFLOW_DATA_DIR: dataDir,
     // W1 loads one webhook path well past the default per-path limit (1,000/s): lift it.
     REVFLOW_WEBHOOK_RATE_LIMIT: '1000000',
+    ...variant.env,
   };
   const queue: Record<string, string> = shared
     ? {
@@ -146,6 +157,7 @@ export async function startStack(
     [],
     { ...common, ...queue, PORT: String(port), HOST: '127.0.0.1' },
     cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [],
+    variant.launch,
   );
   const baseUrl = `http://127.0.0.1:${port}`;
   const workers: Proc[] = [];
@@ -153,8 +165,16 @@ export async function startStack(
     await waitForHttp(`${baseUrl}/readyz`, api);
     const count = mode === 'queue1' ? 1 : mode === 'queue2' ? 2 : 0;
     for (let i = 0; i < count; i += 1)
-      workers.push(await startWorker(i + 1, { ...common, ...queue }, cpuProfDir));
-    return { mode, workerEnv: { ...common, ...queue }, baseUrl, spawnedAt, api, workers };
+      workers.push(await startWorker(i + 1, { ...common, ...queue }, cpuProfDir, variant.launch));
+    return {
+      mode,
+      workerEnv: { ...common, ...queue },
+      launch: variant.launch,
+      baseUrl,
+      spawnedAt,
+      api,
+      workers,
+    };
   } catch (error) {
     await Promise.all([api, ...workers].map((proc) => proc.stop(5_000)));
     throw error;
@@ -235,7 +255,7 @@ export async function benchW1(): Promise<Figure[]> {
         // Same API, database and queue as with one worker: add the second worker.
         stack = current.stack;
         stack.mode = mode;
-        stack.workers.push(await startWorker(2, stack.workerEnv));
+        stack.workers.push(await startWorker(2, stack.workerEnv, undefined, stack.launch));
       } else {
         await stopStack(current?.stack);
         current = undefined;

@@ -73,6 +73,8 @@ export const workflowDocumentSchema = z.object({
   nodes: z.array(nodeSpecSchema).max(2_000),
   edges: z.array(edgeSpecSchema).max(10_000),
   settings: workflowSettingsSchema.default({}),
+  /** Editor test data (like n8n's pinData): a node's pinned output, used by test runs only. */
+  pinData: z.record(nodeIdSchema, z.unknown()).optional(),
 });
 export type WorkflowDocument = z.infer<typeof workflowDocumentSchema>;
 /** A document as authors write it: defaults not yet applied. */

@@ -4,6 +4,7 @@ import { asError, RunAborted } from './errors.js';
 import { RunExecution, type RunEvent } from './execution.js';
 import type { Json } from './json.js';
 import type { NodeServices, OutboundGuard } from './node.js';
+import type { RunObserver } from './observer.js';
 import { planWorkflow, type WorkflowPlan } from './plan.js';
 import type { NodeRegistry } from './registry.js';
 import type { Sandbox, SandboxLimits, SandboxSession } from './sandbox/types.js';
@@ -27,6 +28,8 @@ export interface EngineOptions {
   now?: () => Date;
   /** Asked before every step of a node with `outbound` set (the safety policy); never for other steps. */
   beforeOutbound?: OutboundGuard;
+  /** Metrics, logs and traces of runs and steps (engine/observer.ts); none by default. */
+  observer?: RunObserver;
 }
 
 export interface StartRunRequest {
@@ -192,7 +195,10 @@ export class Engine {
       this.inFlight.delete(runId);
       this.settleUnsaved.delete(runId);
     }
-    if (run && run.status !== 'running') this.emit({ type: 'run', runId, workspaceId: run.workspaceId, run });
+    if (run && run.status !== 'running') {
+      this.emit({ type: 'run', runId, workspaceId: run.workspaceId, run });
+      this.observe(run);
+    }
     return run;
   }
 
@@ -238,6 +244,7 @@ export class Engine {
       waits: this.options.store.waits,
       unsaved: taken.unsaved,
       beforeOutbound: this.options.beforeOutbound,
+      observer: this.options.observer,
     });
     if (taken.unsaved) {
       const settle = this.settleUnsaved.get(runId);
@@ -248,6 +255,11 @@ export class Engine {
     }
     this.executions.set(runId, execution);
     if (taken.run.cancelRequested) execution.abort.abort(new RunAborted('cancelled'));
+    try {
+      this.options.observer?.runStarted?.(taken.run, taken.steps.length > 0);
+    } catch {
+      // An observer's failure must not break a run.
+    }
     try {
       return await execution.execute();
     } finally {
@@ -262,8 +274,11 @@ export class Engine {
     const local = this.executions.get(runId);
     const record = await this.options.store.requestCancel(runId);
     if (local) local.abort.abort(new RunAborted('cancelled'));
-    if (record && record.status === 'cancelled')
+    if (record && record.status === 'cancelled') {
       this.emit({ type: 'run', runId, workspaceId: record.workspaceId, run: record });
+      // Cancelled while idle (queued or waiting): no execution announces its end.
+      if (!local) this.observe(record);
+    }
     return record;
   }
 
@@ -286,6 +301,14 @@ export class Engine {
 
   get runningCount(): number {
     return this.inFlight.size;
+  }
+
+  private observe(run: RunRecord): void {
+    try {
+      this.options.observer?.runEnded?.(run);
+    } catch {
+      // An observer's failure must not break a run.
+    }
   }
 
   private emit(event: RunEvent): void {

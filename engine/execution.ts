@@ -7,12 +7,14 @@ import {
   Waiting,
   type ExpressionScope,
   type NodeContext,
+  type NodeResult,
   type NodeServices,
   type OutboundGuard,
   type ResumeInfo,
   type StepLogger,
   type WaitSpec,
 } from './node.js';
+import type { RunObserver } from './observer.js';
 import type { NodePlan, WorkflowPlan } from './plan.js';
 import { runWithPublisherRole } from './publisher-role.js';
 import { retryDelayMs, sleep } from './retry.js';
@@ -43,6 +45,8 @@ export interface ExecutionDeps {
   unsaved?: NewRun;
   /** The host's outbound guard (the safety policy), asked only before outbound steps. */
   beforeOutbound?: OutboundGuard | undefined;
+  /** Metrics and traces (engine/observer.ts): told of every step's start and end. */
+  observer?: RunObserver | undefined;
 }
 
 type NodeState = 'pending' | 'running' | 'done' | 'waiting';
@@ -297,6 +301,15 @@ export class RunExecution {
         this.abort.abort(new StepFailure(message, 'store_failed'));
       })
       .finally(() => {
+        const observer = this.deps.observer;
+        if (observer?.stepEnded) {
+          const step = this.steps.get(node.id);
+          try {
+            if (step) observer.stepEnded(this.run, node.type.type, step);
+          } catch {
+            // An observer's failure must not break a run.
+          }
+        }
         this.active -= 1;
         if (!this.failure && !this.abort.signal.aborted)
           this.scheduleFrom(node.outbound.map((edge) => edge.to));
@@ -354,6 +367,11 @@ export class RunExecution {
       await this.flush();
     }
 
+    try {
+      this.deps.observer?.stepStarted?.(this.run, node.id, node.type.type);
+    } catch {
+      // An observer's failure must not break a run.
+    }
     let attempt = 0;
     for (;;) {
       attempt += 1;
@@ -373,6 +391,11 @@ export class RunExecution {
           );
         }
         const stepError = toStepError(error);
+        try {
+          this.deps.observer?.attemptFailed?.(this.run, node.type.type, error, stepError);
+        } catch {
+          // An observer's failure must not break a run.
+        }
         const retryable = stepError.code !== 'config' && stepError.code !== 'output_too_large';
         if (retryable && attempt < node.retry.maxAttempts) {
           this.logTo(step, 'warn', `Attempt ${attempt} failed: ${stepError.message}`);
@@ -450,10 +473,11 @@ export class RunExecution {
     );
     let timer: NodeJS.Timeout | undefined;
     try {
-      // A node that needs a role runs only while whoever published the version holds it.
-      const running = node.type.requiresRole
-        ? runWithPublisherRole(node.type, ctx, input)
-        : Promise.resolve(node.type.run(ctx, input));
+      // Tracing runs the node inside its step's span; without it, no closure is made.
+      const observer = this.deps.observer;
+      const running = observer?.withinStep
+        ? observer.withinStep(this.run, node.id, () => this.invoke(node, ctx, input))
+        : this.invoke(node, ctx, input);
       const raced =
         timeoutMs === undefined
           ? running
@@ -481,6 +505,13 @@ export class RunExecution {
       if (timer) clearTimeout(timer);
       if (stepAbort) this.abort.signal.removeEventListener('abort', onRunAbort);
     }
+  }
+
+  /** A node that needs a role runs only while whoever published the version holds it. */
+  private invoke(node: NodePlan, ctx: NodeContext<unknown>, input: Json): Promise<NodeResult> {
+    return node.type.requiresRole
+      ? runWithPublisherRole(node.type, ctx, input)
+      : Promise.resolve(node.type.run(ctx, input));
   }
 
   private sessionFor(node: NodePlan): SandboxSession {

@@ -79,7 +79,8 @@ export function checkRuleShape(rule: unknown): string | undefined {
     const [value, depth] = stack.pop()!;
     if (++nodes > logicBudgets.maxRuleNodes)
       return `the condition has more than ${logicBudgets.maxRuleNodes} values`;
-    if (depth > logicBudgets.maxDepth) return `the condition is nested deeper than ${logicBudgets.maxDepth} levels`;
+    if (depth > logicBudgets.maxDepth)
+      return `the condition is nested deeper than ${logicBudgets.maxDepth} levels`;
     if (Array.isArray(value)) for (const item of value) stack.push([item, depth + 1]);
     else if (typeof value === 'object' && value !== null)
       for (const item of Object.values(value)) stack.push([item, depth + 1]);
@@ -107,7 +108,8 @@ const checkedRules = new WeakSet<object>();
 export function evaluateLogic(rule: Json, scope: ExpressionScope): Json {
   if (typeof rule === 'object' && rule !== null && !checkedRules.has(rule)) {
     const problem = checkRuleShape(rule);
-    if (problem !== undefined) throw new StepFailure(`The condition is too large: ${problem}`, 'condition_budget');
+    if (problem !== undefined)
+      throw new StepFailure(`The condition is too large: ${problem}`, 'condition_budget');
     checkedRules.add(rule);
   }
   const outer = operationsLeft;
@@ -116,7 +118,8 @@ export function evaluateLogic(rule: Json, scope: ExpressionScope): Json {
     return jsonLogic.apply(rule as jsonLogic.RulesLogic, logicData(scope)) as Json;
   } catch (error) {
     // A stack overflow inside json-logic is a budget problem too, not a crash of the caller.
-    if (error instanceof RangeError) throw new StepFailure(`The condition failed: ${error.message}`, 'condition_budget');
+    if (error instanceof RangeError)
+      throw new StepFailure(`The condition failed: ${error.message}`, 'condition_budget');
     throw error;
   } finally {
     operationsLeft = outer;

@@ -1,3 +1,4 @@
+import ivm from 'isolated-vm';
 import type { z } from 'zod';
 import { workflowDocumentSchema, type WorkflowDocument } from './document.js';
 import { isJsonObject } from './json.js';
@@ -10,6 +11,7 @@ import {
   TemplateSyntaxError,
   type TemplateString,
 } from './templates.js';
+import { codeModeOf, syntaxErrorFrom, wrapperFor } from './sandbox/compile.js';
 
 /**
  * The validator every document passes before it is saved or run (DESIGN §3).
@@ -33,7 +35,10 @@ export type ValidationCode =
   | 'edge_into_trigger'
   | 'no_trigger'
   | 'cycle'
-  | 'unreachable';
+  | 'unreachable'
+  | 'syntax_error'
+  | 'not_configured'
+  | 'missing_credential';
 
 export type JsonPath = (string | number)[];
 
@@ -52,6 +57,8 @@ export interface ValidationIssue {
   nodeIds?: string[];
   /** Full JSON path in the document. */
   path: JsonPath;
+  /** 1-based line in a code field (syntax errors). */
+  line?: number;
 }
 
 export type ValidationResult =
@@ -139,7 +146,10 @@ export function sandboxLimitWarnings(
           {
             code: 'sandbox_limit' as const,
             message: `${subject}: ${field} is ${asked}, above the server's limit of ${server[key]}; ${server[key]} applies`,
-            path: nodeId === undefined ? [...where, key] : ['nodes', document.nodes.findIndex((n) => n.id === nodeId), ...where, key],
+            path:
+              nodeId === undefined
+                ? [...where, key]
+                : ['nodes', document.nodes.findIndex((n) => n.id === nodeId), ...where, key],
           },
           { nodeId, field },
         ),
@@ -303,6 +313,19 @@ function checkConfig(
   }
 
   const result = type.config.safeParse(config);
+  if (type.type === CODE_NODE && typeof config.source === 'string' && config.source.trim() !== '') {
+    const syntax = codeSyntaxProblem(config.source);
+    if (syntax) {
+      issues.push({
+        code: 'syntax_error',
+        message: `Node "${nodeId}": config.source line ${syntax.line}: ${syntax.message}`,
+        nodeId,
+        field: 'config.source',
+        line: syntax.line,
+        path: ['nodes', position, 'config', 'source'],
+      });
+    }
+  }
   if (result.success) return { value: result.data };
   let reported = false;
   for (const { issue, path } of expandUnrecognizedKeys(result.error.issues)) {
@@ -319,6 +342,25 @@ function checkConfig(
     reported = true;
   }
   return reported ? undefined : { value: config };
+}
+
+const CODE_NODE = 'code.javascript';
+let compiler: ivm.Isolate | undefined;
+
+/**
+ * A code node's syntax, checked with the sandbox's own compiler and wrapper (so lines match the
+ * run-time errors): the text is compiled in a small isolate and never run. node:vm is banned in
+ * the host (DESIGN §6); this isolate has no context, so nothing it compiles could ever execute.
+ */
+export function codeSyntaxProblem(source: string): { line: number; message: string } | undefined {
+  if (!compiler || compiler.isDisposed) compiler = new ivm.Isolate({ memoryLimit: 16 });
+  try {
+    compiler.compileScriptSync(wrapperFor(codeModeOf(source), source), { filename: 'code.js' }).release();
+    return undefined;
+  } catch (error) {
+    const problem = syntaxErrorFrom(error, source);
+    return { line: problem.line ?? 1, message: problem.message };
+  }
 }
 
 function templateProblem(template: TemplateString): string | undefined {

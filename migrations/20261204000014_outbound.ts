@@ -28,7 +28,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.unique(['workspace_id', 'email']);
   });
-  await knex.raw('CREATE INDEX outbound_leads_list_idx ON outbound_leads (workspace_id, created_at DESC, id)');
+  await knex.raw(
+    'CREATE INDEX outbound_leads_list_idx ON outbound_leads (workspace_id, created_at DESC, id)',
+  );
   await knex.raw('CREATE INDEX outbound_leads_status_idx ON outbound_leads (workspace_id, status)');
 
   await knex.schema.createTable('outbound_suppressions', (t) => {
@@ -72,7 +74,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('stopped_at', { useTz: true });
     t.unique(['campaign_id', 'lead_id']);
   });
-  await knex.raw('CREATE INDEX outbound_enrollments_lead_idx ON outbound_enrollments (workspace_id, lead_id)');
+  await knex.raw(
+    'CREATE INDEX outbound_enrollments_lead_idx ON outbound_enrollments (workspace_id, lead_id)',
+  );
 
   await knex.schema.createTable('outbound_sends', (t) => {
     t.uuid('id').primary().defaultTo(knex.raw('gen_random_uuid()'));
@@ -112,7 +116,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('occurred_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.unique(['workspace_id', 'dedup_key']);
   });
-  await knex.raw('CREATE INDEX outbound_events_lead_idx ON outbound_events (workspace_id, lead_id, occurred_at)');
+  await knex.raw(
+    'CREATE INDEX outbound_events_lead_idx ON outbound_events (workspace_id, lead_id, occurred_at)',
+  );
 
   // Beta–Bernoulli counts per (campaign, picker step, segment, variant): updated with increments.
   await knex.schema.createTable('outbound_variant_stats', (t) => {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ALL_NAMES, KIND_SQL, LEAD_SQL, REP_SQL, VALUED_NAMES, VALUE_SQL } from '../api/salesboard/vocabulary.js';
 
 /**
  * Growth analytics and the AI Salesboard (issue 15).
@@ -18,6 +19,13 @@ import type { Knex } from 'knex';
  *   `analytics_logins`: logins, which the detector turns into `session.login` events.
  * - `analytics_churn`: the last churn-risk score per workspace and how often it crossed the
  *   threshold (one `analytics.churn_risk_high` per crossing).
+ * - `analytics_first_seen`: a rollup, per workspace, event name and person, of the first time
+ *   (a statement-level trigger keeps it; backfilled here), so funnels, cohorts and the
+ *   lifecycle's "new" need not read every event a workspace ever sent.
+ * - `salesboard_activity`: the AI Salesboard's events (api/salesboard/vocabulary.ts) already
+ *   parsed into kind, rep, lead and value by a trigger, so a board over 100k events reads a
+ *   narrow index instead of parsing every event's JSON (it lives here: the Salesboard has no
+ *   migration of its own and reads the analytics events).
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -112,9 +120,72 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('crossings').notNullable().defaultTo(0);
     t.timestamp('computed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
+
+  await knex.schema.createTable('analytics_first_seen', (t) => {
+    t.uuid('workspace_id').notNullable().references('id').inTable('workspaces').onDelete('CASCADE');
+    t.text('name').notNullable();
+    // events.actor_id, '' for an event about nobody.
+    t.text('subject').notNullable();
+    t.timestamp('first_at', { useTz: true }).notNullable();
+    t.primary(['workspace_id', 'name', 'subject']);
+  });
+  // Statement-level with a transition table: one set-based upsert per INSERT, however many rows.
+  // Keys in order, so two concurrent inserts lock rollup rows in the same order.
+  await knex.raw(`
+    CREATE FUNCTION revflow_first_seen() RETURNS trigger AS $$
+    BEGIN
+      INSERT INTO analytics_first_seen (workspace_id, name, subject, first_at)
+      SELECT workspace_id, name, COALESCE(actor_id, ''), min(occurred_at) FROM new_events
+       GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+      ON CONFLICT (workspace_id, name, subject) DO UPDATE SET first_at = EXCLUDED.first_at
+       WHERE analytics_first_seen.first_at > EXCLUDED.first_at;
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql`);
+  await knex.raw(`
+    CREATE TRIGGER events_first_seen AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+      FOR EACH STATEMENT EXECUTE FUNCTION revflow_first_seen()`);
+  await knex.raw(`
+    INSERT INTO analytics_first_seen (workspace_id, name, subject, first_at)
+    SELECT workspace_id, name, COALESCE(actor_id, ''), min(occurred_at) FROM events GROUP BY 1, 2, 3`);
+
+  await knex.schema.createTable('salesboard_activity', (t) => {
+    t.uuid('workspace_id').notNullable().references('id').inTable('workspaces').onDelete('CASCADE');
+    t.timestamp('occurred_at', { useTz: true }).notNullable();
+    t.text('kind').notNullable();
+    t.text('rep');
+    t.text('lead').notNullable();
+    // data.leadId when it is an Outbound lead's uuid: its owner is the rep when no rep is named.
+    t.uuid('lead_id');
+    t.bigInteger('value').notNullable().defaultTo(0);
+  });
+  await knex.raw(
+    'CREATE INDEX salesboard_activity_idx ON salesboard_activity (workspace_id, occurred_at) INCLUDE (kind, rep, lead, lead_id, value)',
+  );
+  const parsed = `SELECT e.workspace_id, e.occurred_at, ${KIND_SQL}, ${REP_SQL}, ${LEAD_SQL},
+      CASE WHEN e.data->>'leadId' ~ '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' THEN (e.data->>'leadId')::uuid END,
+      CASE WHEN e.name IN (${VALUED_NAMES.map((name) => `'${name}'`).join(', ')}) THEN ${VALUE_SQL} ELSE 0 END`;
+  const names = `e.name IN (${ALL_NAMES.map((name) => `'${name}'`).join(', ')})`;
+  await knex.raw(`
+    CREATE FUNCTION revflow_salesboard_activity() RETURNS trigger AS $$
+    BEGIN
+      INSERT INTO salesboard_activity (workspace_id, occurred_at, kind, rep, lead, lead_id, value)
+      ${parsed} FROM new_events e WHERE ${names};
+      RETURN NULL;
+    END $$ LANGUAGE plpgsql`);
+  await knex.raw(`
+    CREATE TRIGGER events_salesboard_activity AFTER INSERT ON events REFERENCING NEW TABLE AS new_events
+      FOR EACH STATEMENT EXECUTE FUNCTION revflow_salesboard_activity()`);
+  await knex.raw(`INSERT INTO salesboard_activity (workspace_id, occurred_at, kind, rep, lead, lead_id, value)
+    ${parsed} FROM events e WHERE ${names}`);
 }
 
 export async function down(knex: Knex): Promise<void> {
+  await knex.raw('DROP TRIGGER IF EXISTS events_salesboard_activity ON events');
+  await knex.raw('DROP FUNCTION IF EXISTS revflow_salesboard_activity()');
+  await knex.schema.dropTableIfExists('salesboard_activity');
+  await knex.raw('DROP TRIGGER IF EXISTS events_first_seen ON events');
+  await knex.raw('DROP FUNCTION IF EXISTS revflow_first_seen()');
+  await knex.schema.dropTableIfExists('analytics_first_seen');
   await knex.schema.dropTableIfExists('analytics_churn');
   await knex.schema.dropTableIfExists('analytics_logins');
   await knex.schema.dropTableIfExists('analytics_detector_state');

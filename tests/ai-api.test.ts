@@ -100,7 +100,7 @@ describe('ai.extract in a published workflow', () => {
     const workflowId = await publish(team, leadIntake('lead-local'));
     const response = await hook(team, 'lead-local', { message });
     expect(response.status).toBe(200);
-    const answer = (await response.json());
+    const answer = await response.json();
     expect(answer.data).toEqual({
       name: 'Sarah Connor',
       email: 'sarah.connor@acme-robotics.com',
@@ -163,7 +163,7 @@ describe('ai.extract in a published workflow', () => {
     });
     const response = await hook(team, 'lead-remote', { message });
     expect(response.status).toBe(200);
-    expect(((await response.json())).data).toMatchObject({ name: 'Sarah Connor', seats: 25 });
+    expect((await response.json()).data).toMatchObject({ name: 'Sarah Connor', seats: 25 });
     expect(standIn.requests[0]?.headers.authorization).toBe('Bearer sk-team-key-0001');
     const step = stepOf(await latestRun(team, workflowId), 'extract');
     expect(step.output).toMatchObject({
@@ -232,7 +232,7 @@ describe('AI settings', () => {
     expect((await team.admin.client.put(path, { provider: 'gpt-9' })).status).toBe(400);
   });
 
-  it("fails a node that names another workspace's credential without reaching it", async () => {
+  it("refuses a node that names another workspace's credential, and never reaches it", async () => {
     const team = await createTeam(server);
     const foreign = await team.outsider.client.post<Body>(
       `/api/v1/workspaces/${team.outsider.account.workspaceId}/credentials`,
@@ -252,11 +252,16 @@ describe('AI settings', () => {
       },
       'immediate',
     );
-    const workflowId = await publish(team, document);
-    expect((await hook(team, 'lead-foreign', { message })).status).toBe(202);
-    const run = await latestRun(team, workflowId);
-    expect(run.status).toBe('failed');
-    expect(stepOf(run, 'extract').error).toMatchObject({ code: 'credential_not_found' });
+    // Publish refuses it, naming the field (issue 18); the run-time check behind it is in
+    // tests/credentials-e2e.test.ts ("another workspace's run cannot use the credential").
+    const base = `/api/v1/workspaces/${team.workspaceId}`;
+    const created = await team.member.client.post<Body>(`${base}/workflows`, document);
+    const refused = await team.member.client.post<Body>(`${base}/workflows/${created.body.id}/publish`, {});
+    expect(refused.status).toBe(400);
+    expect(refused.body.invalidParams).toContainEqual(
+      expect.objectContaining({ name: 'nodes.extract.config.credentialId' }),
+    );
+    expect((await hook(team, 'lead-foreign', { message })).status).toBe(404);
     expect(standIn.requests).toHaveLength(0);
   });
 });

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ApiClient} from './helpers/api.js';
+import type { ApiClient } from './helpers/api.js';
 import { startApi, type TestApi } from './helpers/api.js';
 import { launchBrowser, newPerson, screenshot } from './helpers/browser.js';
 import { startOpenAiStandIn, type OpenAiStandIn } from './helpers/openai-standin.js';
@@ -38,7 +38,10 @@ describe('AI settings and AI steps (browser)', () => {
     return /\/w\/([^/]+)/.exec(page.url())?.[1] ?? '';
   }
 
-  async function runLeadIntake(client: ApiClient, workspaceId: string): Promise<string> {
+  async function runLeadIntake(
+    client: ApiClient,
+    workspaceId: string,
+  ): Promise<{ runId: string; workflowId: string }> {
     const base = `/api/v1/workspaces/${workspaceId}`;
     const created = await client.post<Body>(`${base}/workflows`, {
       schemaVersion: 1,
@@ -75,7 +78,7 @@ describe('AI settings and AI steps (browser)', () => {
     });
     expect(hook.status).toBe(200);
     const runs = await client.get<Body>(`${base}/runs?workflowId=${created.body.id}`);
-    return runs.body.items[0].id as string;
+    return { runId: runs.body.items[0].id as string, workflowId: created.body.id as string };
   }
 
   it('shows the provider and usage, switches to an OpenAI-compatible endpoint, and shows AI facts on a step', async () => {
@@ -84,7 +87,7 @@ describe('AI settings and AI steps (browser)', () => {
     const workspaceId = await signUp(page, email);
     const client = server.client();
     expect((await client.login(email, password)).status).toBe(200);
-    const runId = await runLeadIntake(client, workspaceId);
+    const { runId, workflowId } = await runLeadIntake(client, workspaceId);
 
     await page.getByTestId('nav-team').click();
     const section = page.getByTestId('ai-settings');
@@ -132,6 +135,14 @@ describe('AI settings and AI steps (browser)', () => {
     expect(await page.getByTestId('ai-step-tokens').textContent()).toMatch(/^\d+ \(\d+ in · \d+ out\)$/);
     expect(await page.getByTestId('ai-step-latency').textContent()).toMatch(/\d+ ms/);
     await screenshot(page, 'ai-03-run-step');
+
+    // The node's form in the editor: provider choice, credential, fields.
+    await page.goto(`/w/${workspaceId}/workflows/${workflowId}`);
+    await page.getByTestId('editor').waitFor();
+    await page.getByTestId('node-extract').click();
+    await page.getByTestId('node-panel').waitFor();
+    expect(await page.getByTestId('node-panel').textContent()).toContain('AI: extract data');
+    await screenshot(page, 'ai-06-extract-form');
 
     // Phone width and dark mode.
     await page.setViewportSize({ width: 390, height: 844 });

@@ -179,6 +179,21 @@ describe('structured output (extract)', () => {
     expect(result.usage.outputTokens).toBeGreaterThan(0);
   });
 
+  it('asks again without response_format when an older server does not know json_schema', async () => {
+    standIn.script(
+      {
+        status: 400,
+        body: { error: { message: "Unrecognized request argument: response_format.type 'json_schema'" } },
+      },
+      { content: '{"name": "Sarah", "email": "s@a.io"}' },
+    );
+    const result = await ai.extract(workspaceId, { text: 'Sarah s@a.io', schema: leadSchema }, options());
+    expect(result.data).toEqual({ name: 'Sarah', email: 's@a.io' });
+    expect(standIn.requests[0]?.body.response_format).toBeDefined();
+    expect(standIn.requests[1]?.body.response_format).toBeUndefined();
+    expect(standIn.requests[1]?.body.messages?.[0]?.content).toContain('JSON Schema:');
+  });
+
   it('refuses a schema that is not an object schema before calling anyone', async () => {
     const error = await failure(
       ai.extract(workspaceId, { text: 'x', schema: { type: 'string' } }, options()),
@@ -298,6 +313,41 @@ describe('attacks', () => {
       expect(error).toMatchObject({ code: 'ssrf_blocked', field: 'credentialId' });
       expect(error.message).toMatch(/outbound hosts/);
     }
+    expect(standIn.requests).toHaveLength(0);
+  });
+
+  it('keeps a credential bound to other hosts away from its own base URL', async () => {
+    const store = new CredentialStore(db.knex, secrets);
+    const bound = await store.create({
+      workspaceId,
+      name: 'Bound elsewhere',
+      type: 'openaiCompatible',
+      data: { baseUrl: standIn.baseUrl, apiKey: 'sk-bound-0003', model: 'm' },
+      createdBy: null,
+      allowedHosts: ['api.openai.com'],
+    });
+    const error = await failure(
+      ai.generate(workspaceId, { prompt: 'p' }, options({ credentialId: bound.id })),
+    );
+    expect(error).toMatchObject({ code: 'credential_host', field: 'credentialId' });
+    expect(standIn.requests).toHaveLength(0);
+  });
+
+  it('refuses schema patterns that backtrack exponentially, and category names that are object internals', async () => {
+    const evil = { type: 'object', properties: { code: { type: 'string', pattern: '^(a+)+$' } } };
+    const error = await failure(
+      ai.extract(workspaceId, { text: 'a'.repeat(40) + 'b', schema: evil }, options()),
+    );
+    expect(error).toMatchObject({ code: 'invalid', field: 'schema' });
+    expect(error.message).toMatch(/nests quantifiers/);
+    const proto = await failure(
+      ai.classify(
+        workspaceId,
+        { text: 'x', categories: [{ name: '__proto__' }], multiLabel: false },
+        options(),
+      ),
+    );
+    expect(proto).toMatchObject({ field: 'categories.0.name' });
     expect(standIn.requests).toHaveLength(0);
   });
 

@@ -85,6 +85,16 @@ describe('growth analytics API', () => {
     await refresh(owner, account.workspaceId);
     const [created] = await eventsNamed(owner, account.workspaceId, 'activation.account_created');
     expect(created?.occurredAt).toBe(longAgo.toISOString());
+    // The backfill again (another pass, or another process): nothing is emitted twice.
+    const second = await refresh(owner, account.workspaceId);
+    expect(second.body.milestones).toBe(0);
+    expect(await eventsNamed(owner, account.workspaceId, 'activation.account_created')).toHaveLength(1);
+    const count = async (query: ReturnType<typeof knex>): Promise<number> =>
+      Number((await query.count<Array<{ count: string }>>('* as count'))[0]!.count);
+    // One event per milestone found, for the whole workspace.
+    expect(await count(knex('events').where({ workspace_id: account.workspaceId }).where('name', 'like', 'activation.%'))).toBe(
+      await count(knex('analytics_milestones').where({ workspace_id: account.workspaceId })),
+    );
     // Logging in this week: "resurrecting" in the lifecycle, not "new".
     await owner.post('/api/v1/auth/logout');
     expect((await owner.post('/api/v1/auth/login', { email: account.email, password: account.password })).status).toBe(200);

@@ -77,6 +77,11 @@ describe('Analytics page (browser)', () => {
     // A phone, in dark mode: everything still readable, nothing wider than the screen.
     const phone = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await context.storageState() });
     const mobile = await phone.newPage();
+    // The NPS survey (another feature) may pop up over the page: dismiss it for the screenshots.
+    void mobile
+      .getByTestId('nps-dismiss')
+      .click({ timeout: 5000 })
+      .catch(() => undefined);
     await mobile.goto(`/w/${workspaceId}/analytics?to=2026-03-29`);
     await mobile.getByTestId('cohort-grid').waitFor();
     expect(await mobile.evaluate(() => document.documentElement.getAttribute('data-theme'))).toBe('dark');

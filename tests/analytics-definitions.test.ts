@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activation } from '../api/analytics/activation.js';
 import { churnFromFacts } from '../api/analytics/churn.js';
+import { milestoneSources } from '../api/analytics/milestones.js';
+import type { SchemaProbe } from '../api/analytics/schema-probe.js';
 import { lifecycle, retentionGrid } from '../api/analytics/retention.js';
 import { revenue } from '../api/analytics/revenue.js';
 import { freshDatabase, type TestDatabase } from './setup/db.js';
@@ -278,5 +280,106 @@ describe('churn risk formula', () => {
     expect(result.reasons[1]?.text).toBe(
       'Activity down 60% vs its 4-week baseline (2 active user-days this week, 5.0 a week before)',
     );
+  });
+});
+
+describe('the activity detector before other features ship their tables', () => {
+  it('falls back to billing meters and runs every query without the leads and campaigns tables', async () => {
+    // A database as it was before Outbound: no leads, campaigns or sends tables.
+    const missing = new Set(['outbound_leads', 'outbound_campaigns', 'outbound_sends', 'leads', 'campaigns', 'integrations', 'crm_connections']);
+    const probe = {
+      hasTable: async (table: string) => !missing.has(table),
+      firstTable: async (tables: readonly string[]) => tables.find((table) => !missing.has(table)),
+      firstColumn: async (table: string, columns: readonly string[]) => (missing.has(table) ? undefined : columns[0]),
+    } as unknown as SchemaProbe;
+    const sources = await milestoneSources(probe);
+    expect(sources.first_lead_added).toContain("t.meter = 'leads'");
+    expect(sources.first_lead_added).not.toContain('outbound_leads');
+    expect(sources.first_campaign_launched).toContain("t.meter = 'campaigns'");
+    expect(sources.first_campaign_created).toBeUndefined();
+    for (const [milestone, sql] of Object.entries(sources)) {
+      const outcome = await knex.raw(`SELECT count(*) FROM (${sql}) s`).then(
+        () => 'ran',
+        (error: Error) => error.message,
+      );
+      expect(outcome, milestone).toBe('ran');
+    }
+  });
+});
+
+describe('lifecycle per account on the platform events (PostHog: new = created in this interval)', () => {
+  it('tells new, returning, resurrecting and dormant workspaces apart by when they were created', async () => {
+    const fresh = await freshDatabase();
+    try {
+      knex = fresh.knex;
+      // Weeks: W0 = 2 Mar 2026, W1 = 9 Mar, W2 = 16 Mar. "Created" = activation.account_created.
+      const [a, b, c, d] = [await workspace('A'), await workspace('B'), await workspace('C'), await workspace('D')];
+      const at = (ws: string, name: string, when: string) => event(ws, name, when, { userId: `u-${ws}` });
+      await at(a, 'activation.account_created', '2026-02-20T09:00:00Z'); // before the window
+      await at(a, 'session.login', '2026-03-03T09:00:00Z'); // W0
+      await at(a, 'session.login', '2026-03-10T09:00:00Z'); // W1
+      await at(b, 'activation.account_created', '2026-03-09T09:00:00Z'); // created W1
+      await at(b, 'session.active_day', '2026-03-17T09:00:00Z'); // active only W2
+      await at(c, 'activation.account_created', '2026-03-10T09:00:00Z'); // created W1
+      await at(c, 'session.login', '2026-03-10T10:00:00Z'); // W1
+      await at(c, 'session.login', '2026-03-17T10:00:00Z'); // W2
+      await at(d, 'activation.account_created', '2026-01-05T09:00:00Z');
+      await at(d, 'session.login', '2026-03-18T09:00:00Z'); // W2 only, first time in the window
+      const weeks = await lifecycle(
+        knex,
+        { workspaceIds: null, source: 'platform', level: 'account' },
+        {
+          unit: 'week',
+          periods: 3,
+          activeEvents: ['session.login', 'session.active_day'],
+          createdEvents: ['activation.account_created'],
+          to: new Date('2026-03-20T00:00:00Z'),
+        },
+      );
+      // By hand:
+      // W0: A active, created before, not active in W-1 → resurrecting.
+      // W1: A active in W0 and W1 → returning; C created and active in W1 → new;
+      //     B created in W1 but not active → nothing. Nobody active in W0 but not W1.
+      // W2: C returning; B (created W1, inactive W1) → resurrecting, not new; D → resurrecting
+      //     (its first activity in the window, but created in January); A dormant.
+      expect(weeks.map((week) => [week.start.slice(0, 10), week.new, week.returning, week.resurrecting, week.dormant])).toEqual([
+        ['2026-03-02', 0, 0, 1, 0],
+        ['2026-03-09', 1, 1, 0, 0],
+        ['2026-03-16', 0, 1, 2, -1],
+      ]);
+    } finally {
+      knex = db.knex;
+      await fresh.drop();
+    }
+  });
+});
+
+describe('the first-seen rollup', () => {
+  it('keeps the earliest time of each event per person, even when an older event arrives later', async () => {
+    const ws = await workspace('Rollup');
+    await event(ws, 'app.signed_up', '2026-03-10T09:00:00Z', { subject: 'late' });
+    await event(ws, 'app.signed_up', '2026-03-03T09:00:00Z', { subject: 'late' });
+    await event(ws, 'app.signed_up', '2026-03-20T09:00:00Z', { subject: 'late' });
+    await event(ws, 'app.used', '2026-03-11T09:00:00Z', { subject: 'late' });
+    await event(ws, 'app.used', '2026-03-11T09:00:00Z', {});
+    const rows = await knex('analytics_first_seen')
+      .where({ workspace_id: ws })
+      .orderBy(['name', 'subject'])
+      .select<Array<{ name: string; subject: string; first_at: Date }>>('name', 'subject', 'first_at');
+    expect(rows.map((row) => [row.name, row.subject, row.first_at.toISOString()])).toEqual([
+      ['app.signed_up', 'late', '2026-03-03T09:00:00.000Z'],
+      ['app.used', '', '2026-03-11T09:00:00.000Z'],
+      ['app.used', 'late', '2026-03-11T09:00:00.000Z'],
+    ]);
+    // The cohort is the week of the earliest signup (2 Mar), as a scan of the events says.
+    const grid = await retentionGrid(
+      knex,
+      { workspaceIds: [ws], source: 'custom', level: 'user' },
+      { unit: 'week', periods: 2, mode: 'on', startEvents: ['app.signed_up'], returnEvents: ['app.used'], to: new Date('2026-03-12T00:00:00Z') },
+    );
+    expect(grid.cohorts.map((cohort) => [cohort.start.slice(0, 10), cohort.retained])).toEqual([
+      ['2026-03-02', [1, 1]],
+      ['2026-03-09', [0]],
+    ]);
   });
 });

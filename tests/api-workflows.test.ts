@@ -66,6 +66,18 @@ describe('workflow drafts', () => {
     );
   });
 
+  it('warns, naming the field, when a node asks for more sandbox memory than the server gives', async () => {
+    const draft = scoring();
+    (draft.nodes[2] as { sandbox?: object }).sandbox = { memoryMb: 1024 };
+    const response = await team.member.client.post<Body>(`${base}/workflows`, draft);
+    expect(response.status).toBe(201);
+    expect(response.body.validation.ok).toBe(true);
+    expect(response.body.validation.warnings).toEqual([
+      expect.objectContaining({ nodeId: 'offer', field: 'sandbox.memoryMb', code: 'sandbox_limit' }),
+    ]);
+    expect(response.body.validation.warnings[0].message).toMatch(/1024, above the server's limit of \d+/);
+  });
+
   it('refuses a document that is not a workflow, naming the field', async () => {
     const response = await team.member.client.post<Body>(`${base}/workflows`, {
       schemaVersion: 1,
@@ -92,7 +104,7 @@ describe('workflow drafts', () => {
 
     const saved = await team.member.client.put<Body>(`${base}/workflows/${id}`, scoring());
     expect(saved.status).toBe(200);
-    expect(saved.body.validation).toEqual({ ok: true, issues: [] });
+    expect(saved.body.validation).toEqual({ ok: true, issues: [], warnings: [] });
     const v1 = await team.member.client.post<Body>(`${base}/workflows/${id}/publish`, { note: 'first' });
     const v2 = await team.member.client.post<Body>(`${base}/workflows/${id}/publish`, { note: 'second' });
     expect([v1.body.number, v2.body.number]).toEqual([1, 2]);

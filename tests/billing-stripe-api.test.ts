@@ -449,7 +449,8 @@ describe('local mode (no STRIPE_SECRET_KEY)', () => {
     expect(preview.status).toBe(200);
     expect(preview.body).toMatchObject({
       mode: 'local',
-      amountDueNowCents: 0,
+      // Prorated locally the way Stripe would (issue 19; tests/ops-gaps.test.ts checks the lines).
+      amountDueNowCents: expect.any(Number),
       proposed: { planId: 'enterprise', seats: 102, monthlyCents: 99_900 + 2 * 2_000 },
       note: expect.stringMatching(/local mode/),
     });

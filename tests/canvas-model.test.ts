@@ -14,7 +14,6 @@ import {
   toGraph,
   wouldCycle,
 } from '../canvas/src/editor/model.js';
-import { TEMPLATES } from '../canvas/src/pages/templates.js';
 
 /** The canvas's pure logic: document ↔ graph, ids, cycles, layout, form kinds. */
 const ifType: NodeType = {
@@ -37,7 +36,40 @@ const ifType: NodeType = {
 };
 
 describe('canvas model', () => {
-  const trial = TEMPLATES.find((t) => t.id === 'trial-ending')!.document;
+  // A trigger → if → code | set graph (the shape of the old "Trial ending" canvas template, issue 19).
+  const trial: WorkflowDocument = {
+    schemaVersion: 1,
+    name: 'Trial ending: nudge or upsell',
+    nodes: [
+      { id: 'trigger', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+      {
+        id: 'active',
+        type: 'logic.if',
+        config: { condition: { '>=': [{ var: 'input.activationScore' }, 60] } },
+        position: { x: 260, y: 0 },
+      },
+      {
+        id: 'offer',
+        type: 'code.javascript',
+        config: { source: "return { plan: input.usagePct > 80 ? 'professional' : 'starter' }" },
+        retry: { maxAttempts: 3, backoff: 'exponential', initialDelayMs: 500 },
+        timeoutMs: 2000,
+        position: { x: 520, y: -80 },
+      },
+      {
+        id: 'nudge',
+        type: 'data.set',
+        config: { keepInput: false, fields: [{ name: 'message', value: 'Hi {{ input.account }}' }] },
+        position: { x: 520, y: 80 },
+      },
+    ],
+    edges: [
+      { from: 'trigger', to: 'active' },
+      { from: 'active', fromPort: 'true', to: 'offer' },
+      { from: 'active', fromPort: 'false', to: 'nudge' },
+    ],
+    settings: { timeoutMs: 60000, concurrency: 20 },
+  };
 
   it('turns a document into a graph and back without loss', () => {
     const graph = toGraph(trial, new Map([['logic.if', ifType]]));

@@ -55,6 +55,8 @@ describe('canvas (browser)', () => {
       targetPosition: { x: canvas!.width - 260, y: canvas!.height / 2 + 120 },
     });
     for (const id of ['manual_trigger', 'if', 'code']) await page.getByTestId(`node-${id}`).waitFor();
+    // Lay the three out (dagre) so no connection has to cross a node, then fit them in view.
+    await page.getByRole('button', { name: 'Auto-layout' }).click();
     await page.locator('.react-flow__controls-fitview').click();
 
     // Connect: trigger → if, if.true → code. A connection into the trigger is refused.
@@ -233,27 +235,27 @@ describe('canvas (browser)', () => {
   it('starts from a template; undo, redo, copy and paste; rename, duplicate, search and delete in the list', async () => {
     const { context, page } = await newPerson(browser, server.baseUrl);
     await signUp(page, 'Lena List', `lena-${Date.now()}@example.com`);
-    await page.getByTestId('template-trial-ending').click();
+    await page.getByTestId('template-lead-routing').click();
     await page.getByTestId('editor').waitFor();
-    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4);
+    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(5);
     await expect.poll(() => page.getByTestId('issue-count').textContent()).toBe('✓ Valid');
 
     // Delete a node with the keyboard, undo, redo, undo again.
-    await page.getByTestId('node-nudge').click();
+    await page.getByTestId('node-selfserve').click();
     await page.keyboard.press('Delete');
-    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(3);
-    await page.keyboard.press('Control+z');
     await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4);
-    await page.keyboard.press('Control+Shift+z');
-    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(3);
     await page.keyboard.press('Control+z');
-    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(3);
+    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(5);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => page.locator('.react-flow__node').count()).toBe(4);
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => page.locator('.react-flow__edge').count()).toBe(4);
 
     // Copy and paste a node: a new id, same type.
-    await page.getByTestId('node-offer').click();
+    await page.getByTestId('node-enterprise').click();
     await page.keyboard.press('Control+c');
     await page.keyboard.press('Control+v');
-    await page.getByTestId('node-code').waitFor();
+    await page.getByTestId('node-set_fields').waitFor();
     await page.getByTestId('auto-layout').click();
     await waitSaved(page);
     await screenshot(page, '10-template-editor');

@@ -47,21 +47,27 @@ afterAll(async () => {
   target?.close();
 });
 
+const callTheCrm = (credentialId?: string) => ({
+  schemaVersion: 1,
+  name: 'Call the CRM',
+  nodes: [
+    { id: 'start', type: 'trigger.manual', config: {} },
+    {
+      id: 'call',
+      type: 'http.request',
+      config: {
+        url: `http://127.0.0.1:${port}/deals`,
+        retries: 0,
+        ...(credentialId ? { credentialId } : {}),
+      },
+    },
+  ],
+  edges: [{ from: 'start', to: 'call' }],
+});
+
 async function runWorkflow(client: ApiClient, workspaceId: string, credentialId: string): Promise<RunBody> {
   const base = `/api/v1/workspaces/${workspaceId}`;
-  const created = await client.post<{ id: string }>(`${base}/workflows`, {
-    schemaVersion: 1,
-    name: 'Call the CRM',
-    nodes: [
-      { id: 'start', type: 'trigger.manual', config: {} },
-      {
-        id: 'call',
-        type: 'http.request',
-        config: { url: `http://127.0.0.1:${port}/deals`, credentialId, retries: 0 },
-      },
-    ],
-    edges: [{ from: 'start', to: 'call' }],
-  });
+  const created = await client.post<{ id: string }>(`${base}/workflows`, callTheCrm(credentialId));
   expect(created.status, created.text).toBe(201);
   expect((await client.post(`${base}/workflows/${created.body.id}/publish`, {})).status).toBe(201);
   const started = await client.post<{ id: string }>(`${base}/workflows/${created.body.id}/runs`, {
@@ -117,10 +123,19 @@ describe('credentials end to end', () => {
       )
     ).body.items;
     const before = seen.length;
-    const run = await runWorkflow(team.outsider.client, team.outsider.account.workspaceId, credential!.id);
-    expect(run.status).toBe('failed');
-    expect(run.steps.find((s) => s.nodeId === 'call')?.error).toMatchObject({ code: 'credential' });
-    expect(run.steps.find((s) => s.nodeId === 'call')?.error?.message).toMatch(/does not exist/);
+    // Publish refuses it, naming the field.
+    const outsiderBase = `/api/v1/workspaces/${team.outsider.account.workspaceId}`;
+    const draft = await team.outsider.client.post<{ id: string }>(
+      `${outsiderBase}/workflows`,
+      callTheCrm(credential!.id),
+    );
+    const refused = await team.outsider.client.post<{ invalidParams: Array<{ name: string }> }>(
+      `${outsiderBase}/workflows/${draft.body.id}/publish`,
+      {},
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.body.invalidParams.map((param) => param.name)).toContain('nodes.call.config.credentialId');
+    // Nothing reached the host: the run-time check behind publish is in tests/credentials.test.ts.
     expect(seen.length).toBe(before);
   });
 });

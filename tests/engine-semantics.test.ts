@@ -419,7 +419,10 @@ describe('sandbox limits per node', () => {
     );
     // DESIGN §6: a node may lower the sandbox limits, never raise them (issue 11 item 3).
     expect(steps.get('crunch')?.status).toBe('failed');
-    expect(steps.get('crunch')?.error).toMatchObject({ code: 'timeout', message: expect.stringContaining('1000ms') });
+    expect(steps.get('crunch')?.error).toMatchObject({
+      code: 'timeout',
+      message: expect.stringContaining('1000ms'),
+    });
   });
 
   it("stops a node's infinite loop at the node's own CPU limit", async () => {

@@ -21,7 +21,7 @@ import type { RuntimeBundle } from '../api/runtime-factory.js';
 import type { WorkflowDocumentInput } from '../engine/document.js';
 import { finishedRunStatuses, type RunRecord } from '../engine/store.js';
 import { validateWorkflow } from '../engine/validate.js';
-import { messageIdFor } from '../nodes/actions/email-send.js';
+import { messageIdFor } from '../nodes/email/send.js';
 import { createNodeRegistry } from '../nodes/index.js';
 import { nodeTypes } from './fixtures/worker-test-kit.js';
 import { startQueueApi } from './helpers/queue-api.js';

@@ -94,8 +94,8 @@ async function run(lane: Lane, workflowId: string): Promise<{ run: RunView; text
 }
 
 /**
- * Publish the attack's workflow. An attack that breaks the template syntax is refused right
- * there, naming the field (contained before it runs): then there is nothing to run.
+ * Publish the attack's workflow. An attack that breaks the template or JavaScript syntax is
+ * refused right there, naming the field (contained before it runs): then there is nothing to run.
  */
 async function publishAttack(lane: Lane, attack: LiveAttack): Promise<string | undefined> {
   const created = await lane.client.post<{ id: string }>(
@@ -105,9 +105,12 @@ async function publishAttack(lane: Lane, attack: LiveAttack): Promise<string | u
   expect(created.status, created.text).toBe(201);
   const published = await lane.client.post(`${lane.base}/workflows/${created.body.id}/publish`, {});
   if (published.status === 400 && 'error' in attack.expect && attack.expect.error.includes('syntax')) {
-    expect(published.body.invalidParams?.map((param) => param.name)).toEqual([
-      'nodes.attack.config.fields[0].value',
-    ]);
+    // A template in data.set, or a code node whose source does not parse (issue 18).
+    const field =
+      attack.node.type === 'code.javascript'
+        ? 'nodes.attack.config.source'
+        : 'nodes.attack.config.fields[0].value';
+    expect(published.body.invalidParams?.map((param) => param.name)).toEqual([field]);
     return undefined;
   }
   expect(published.status, published.text).toBe(201);

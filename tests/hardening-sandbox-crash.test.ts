@@ -63,13 +63,16 @@ async function launch(): Promise<WorkerProcess> {
 
 /** The run, once `executorId` holds it (and, with `step`, once that step is committed running). */
 function heldBy(runId: string, executorId: string, step?: string) {
-  return until(async () => {
-    const run = await db.knex('runs').where({ id: runId }).first<{ executor_id: string; status: string }>();
-    if (run?.executor_id !== executorId || run.status !== 'running') return undefined;
-    if (step === undefined) return run;
-    const row = await db.knex('steps').where({ run_id: runId, node_id: step }).first<{ status: string }>();
-    return row?.status === 'running' ? run : undefined;
-  }, `run ${runId} held by ${executorId}${step ? ` with ${step} running` : ''}`);
+  return until(
+    async () => {
+      const run = await db.knex('runs').where({ id: runId }).first<{ executor_id: string; status: string }>();
+      if (run?.executor_id !== executorId || run.status !== 'running') return undefined;
+      if (step === undefined) return run;
+      const row = await db.knex('steps').where({ run_id: runId, node_id: step }).first<{ status: string }>();
+      return row?.status === 'running' ? run : undefined;
+    },
+    `run ${runId} held by ${executorId}${step ? ` with ${step} running` : ''}`,
+  );
 }
 
 describe('a code step that kills its executor', () => {
@@ -105,7 +108,9 @@ describe('a code step that kills its executor', () => {
     await heldBy(run.id, second.executorId, 'code').catch(async (error: Error) => {
       const row = await db.knex('runs').where({ id: run.id }).first();
       const steps = await db.knex('steps').where({ run_id: run.id });
-      throw new Error(`${error.message}\n${JSON.stringify({ row, steps })}\n${second.logs.slice(-15).join('\n')}`);
+      throw new Error(
+        `${error.message}\n${JSON.stringify({ row, steps })}\n${second.logs.slice(-15).join('\n')}`,
+      );
     });
     second.kill('SIGKILL');
     await second.exited;
@@ -114,7 +119,14 @@ describe('a code step that kills its executor', () => {
     const ended = await api.runtime.waitForRun(run.id, { timeoutMs: 60_000 });
     expect(ended.status).toBe('failed');
     expect(ended.executorId).toBe(third.executorId);
-    const steps = await db.knex('steps').where({ run_id: run.id }).select<Array<{ node_id: string; status: string; error: { code?: string; message: string } | null }>>('node_id', 'status', 'error');
+    const steps = await db
+      .knex('steps')
+      .where({ run_id: run.id })
+      .select<Array<{ node_id: string; status: string; error: { code?: string; message: string } | null }>>(
+        'node_id',
+        'status',
+        'error',
+      );
     const code = steps.find((step) => step.node_id === 'code');
     expect(code?.status).toBe('failed');
     expect(code?.error?.code).toBe('interrupted');

@@ -36,13 +36,18 @@ function workflow(name: string, node: Record<string, unknown>, settings: Record<
   return {
     schemaVersion: 1,
     name,
-    nodes: [{ id: 'start', type: 'trigger.manual', config: {} }, { id: 'attack', ...node }],
+    nodes: [
+      { id: 'start', type: 'trigger.manual', config: {} },
+      { id: 'attack', ...node },
+    ],
     edges: [{ from: 'start', to: 'attack' }],
     settings,
   };
 }
 
-async function create(document: unknown): Promise<{ id: string; published: Awaited<ReturnType<ApiClient['post']>> }> {
+async function create(
+  document: unknown,
+): Promise<{ id: string; published: Awaited<ReturnType<ApiClient['post']>> }> {
   const created = await client.post<{ id: string }>(`${base}/workflows`, document);
   expect(created.status, created.text).toBe(201);
   const published = await client.post(`${base}/workflows/${created.body.id}/publish`, {});
@@ -67,7 +72,11 @@ async function expectServing(): Promise<void> {
   expect((await fetch(`${server.baseUrl}/healthz`)).status).toBe(200);
   const run = await runOnce(healthy, { n: 20 });
   expect(run.status).toBe('succeeded');
-  expect(run.steps.find((step) => step.nodeId === 'attack')?.output).toEqual({ sum: 21, text: 'n=20', polluted: 'undefined' });
+  expect(run.steps.find((step) => step.nodeId === 'attack')?.output).toEqual({
+    sum: 21,
+    text: 'n=20',
+    polluted: 'undefined',
+  });
 }
 
 /** Returns a description of what went wrong, or undefined when the attack was contained as expected. */
@@ -80,7 +89,9 @@ async function attackOnce(attack: SandboxAttack): Promise<string | undefined> {
   // Refused when saved (the API's own input guards), naming the field: contained before it runs.
   if (created.status === 400 && attack.refusedAtSave) {
     const names = created.body.invalidParams?.map((param) => param.name) ?? [];
-    return names.some((name) => attack.refusedAtSave!.test(name)) ? undefined : `refused naming ${JSON.stringify(names)}`;
+    return names.some((name) => attack.refusedAtSave!.test(name))
+      ? undefined
+      : `refused naming ${JSON.stringify(names)}`;
   }
   if (created.status !== 201) return `create answered ${created.status}: ${created.text.slice(0, 300)}`;
   const id = created.body.id;
@@ -128,7 +139,9 @@ afterAll(async () => {
 
 describe('sandbox, expression and condition attacks against a live server', () => {
   it('fails only the running step when the sandbox process is killed under it, then starts a new one', async () => {
-    const { id } = await create(workflow('Long loop', { type: 'code.javascript', config: { source: 'for (;;) {}' } }));
+    const { id } = await create(
+      workflow('Long loop', { type: 'code.javascript', config: { source: 'for (;;) {}' } }),
+    );
     const before = sandboxPids();
     // Runs first: before any death there is no spare, only the one process serving.
     expect(before.length, 'one sandbox process serves this server').toBe(1);
@@ -137,7 +150,7 @@ describe('sandbox, expression and condition attacks against a live server', () =
     spawn('sh', ['-c', `sleep 0.5; kill -9 ${before[0]}`], { stdio: 'ignore' });
     const started = await client.post<{ id: string }>(`${base}/workflows/${id}/runs`, { input: {} });
     let run: RunView | undefined;
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline;) {
       run = (await client.get<RunView>(`${base}/runs/${started.body.id}`)).body;
       if (!['queued', 'running'].includes(run.status)) break;
       await new Promise((resolve) => setTimeout(resolve, 25));

@@ -346,6 +346,15 @@ describe('credentials bound to hosts (item 8)', () => {
       const elsewhere = await callStep(team.member.client, workflowId, `http://127.0.0.1:${otherPort}/`);
       expect(elsewhere.error).toMatchObject({ code: 'credential_host' });
       expect(seen.filter((request) => request.port === otherPort)).toEqual([]);
+      // null unbinds it again: back to the workspace allow-list only.
+      const unbind = await team.admin.client.put<{ allowedHosts?: string[] }>(
+        `${base}/credentials/${credentialId}`,
+        {
+          allowedHosts: null,
+        },
+      );
+      expect(unbind.status).toBe(200);
+      expect(unbind.body.allowedHosts).toBeUndefined();
     } finally {
       await allowList([]);
     }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkItemStore } from '../api/work-items/store.js';
+import { billingFor } from '../api/billing/hub.js';
 import { createTeam, startApi, type Member, type Team, type TestApi } from './helpers/api.js';
 import {
   fetchDocumentedRoutes,
@@ -45,6 +46,9 @@ const secret = {
   apiKeyName: 'Alpha integration key',
   eventId: 'alpha-event-id-7731',
   eventName: 'alpha.secret_signup',
+  leadEmail: 'alpha.lead.secret@example.com',
+  suppressedEmail: 'alpha.suppressed.secret@example.com',
+  feedbackText: 'Alpha private idea about the renewal playbook',
 };
 
 const document = {
@@ -127,6 +131,67 @@ beforeAll(async () => {
     );
     a[`${kind}Id`] = item.id;
   }
+  // The product features' resources: a lead, a suppression (outbound and safety), an NPS
+  // survey shown to the owner, a feedback post and a notification about it. The post is a
+  // problem report: ideas are the instance-wide public board by design (issue 16), a problem
+  // is seen only by its author and the instance admins.
+  const lead = await owner.post<{ lead: { id: string } }>(`${base}/outbound/leads`, {
+    email: secret.leadEmail,
+    firstName: 'Alpha',
+  });
+  expectCreated(lead, 'a lead');
+  a.leadId = lead.body.lead.id;
+  expectCreated(
+    await owner.post(`${base}/outbound/suppressions`, { email: secret.suppressedEmail }),
+    'an outbound suppression',
+  );
+  await billingFor(server.db.knex).accounts.setPlan(team.workspaceId, { planId: 'enterprise' });
+  expectCreated(
+    await owner.post(`${base}/safety/suppressions`, { email: secret.suppressedEmail }),
+    'a safety suppression',
+  );
+  a.email = secret.suppressedEmail;
+  // A knowledge document of A (Knowledge Fusion is on the enterprise plan just set).
+  const knowledgeDoc = await owner.post<{ id: string }>(`${base}/knowledge/documents`, {
+    kind: 'battle_card',
+    title: secret.workflowName,
+    sections: [{ heading: 'Notes', body: secret.workflowName }],
+  });
+  expectCreated(knowledgeDoc, 'a knowledge document');
+  a.documentId = knowledgeDoc.body.id;
+  await server.db
+    .knex('users')
+    .where({ id: team.owner.account.userId })
+    .update({ created_at: new Date(Date.now() - 30 * 24 * 3600 * 1000) });
+  const display = await owner.post<{ displayId: string }>(`${base}/nps/displays`, {});
+  expectCreated(display, 'an NPS display');
+  a.displayId = display.body.displayId;
+  const post = await owner.post<{ id: string }>(`${base}/feedback`, {
+    kind: 'problem',
+    text: secret.feedbackText,
+  });
+  expectCreated(post, 'a feedback problem');
+  a.postId = post.body.id;
+  const notification = await server.db.knex('feedback_notifications').insert(
+    {
+      user_id: team.owner.account.userId,
+      workspace_id: team.workspaceId,
+      post_id: post.body.id,
+      kind: 'status',
+      title: secret.feedbackText,
+      body: secret.feedbackText,
+    },
+    ['id'],
+  );
+  a.notificationId = (notification[0] as { id: string }).id;
+  // Voice: a call and one of its extracted items ({callId}, {itemId}).
+  const voiceCall = await owner.post<{ id: string; items: Array<{ id: string }> }>(`${base}/calls`, {
+    title: secret.workflowName,
+    transcript: 'Alpha: I will send the renewal playbook tomorrow.',
+  });
+  expectCreated(voiceCall, 'a call');
+  a.callId = voiceCall.body.id;
+  a.itemId = voiceCall.body.items[0]!.id;
   const bKeyResponse = await team.outsider.client.post<{ key: string }>(
     `/api/v1/workspaces/${team.outsider.account.workspaceId}/api-keys`,
     { name: 'B admin key', role: 'admin' },
@@ -142,6 +207,7 @@ beforeAll(async () => {
     workspaceId: team.workspaceId,
     workflowId: workflow.body.id,
     versionId: version.body.id,
+    campaignId: workflow.body.id,
     runId: run.body.id,
     invitationId: invitation.body.id,
     keyId: key.body.id,
@@ -211,6 +277,10 @@ const validBodies: Record<string, unknown> = {
   'POST /api/v1/workspaces/{workspaceId}/workflows/{id}/runs': { input: {} },
   'PATCH /api/v1/workspaces/{workspaceId}/tasks/{taskId}': { status: 'done' },
   'PATCH /api/v1/workspaces/{workspaceId}/tickets/{ticketId}': { status: 'closed' },
+  'PATCH /api/v1/workspaces/{workspaceId}/outbound/campaigns/{campaignId}': { status: 'paused' },
+  'POST /api/v1/workspaces/{workspaceId}/outbound/campaigns/{campaignId}/enroll': { leadIds: [] },
+  'POST /api/v1/workspaces/{workspaceId}/feedback/posts/{postId}/comments': { body: 'B was here' },
+  'POST /api/v1/workspaces/{workspaceId}/nps/displays/{displayId}/response': { score: 0 },
 };
 
 const label = (route: DocumentedRoute) => `${route.method} ${route.path}`;
@@ -246,8 +316,9 @@ describe.each(routes.map((route) => [label(route), route] as const))('%s', (_nam
       param === 'workspaceId' ? team.outsider.account.workspaceId : paramValue(param, template),
     );
     const response = await call(team.outsider, route, path);
-    // 400 only here, and only as a validation problem that says nothing of A (see the top).
-    expect([400, 403, 404], `${response.status}: ${response.text}`).toContain(response.status);
+    // 400 only here, and only as a validation problem that says nothing of A (see the top);
+    // 402 likewise: B's own plan gates the feature before any lookup (the Safety Console).
+    expect([400, 402, 403, 404], `${response.status}: ${response.text}`).toContain(response.status);
     expect(response.contentType).toContain('application/problem+json');
     expect(leakedStrings(response.text)).toEqual([]);
     if (response.status === 400) {

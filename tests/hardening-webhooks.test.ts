@@ -325,8 +325,10 @@ describe('webhook abuse', () => {
     const burstRun = runIdOf(burst.find((answer) => answer.status === 202)!);
     for (const answer of burst.filter((candidate) => candidate.status === 200))
       expect(answer.body.runId).toBe(burstRun);
-    // A copy told to retry (409) gets the first run when it does.
-    const retried = await post('abuse-replay', body, { ...sign(), 'idempotency-key': 'delivery-0002' });
+    // A copy told to retry (409) sends the same signed request again and gets the first run.
+    // (Signed anew with sign() it could share the second of delivery-0001's signature, and the
+    // same body under the same timestamp is that request replayed.)
+    const retried = await post('abuse-replay', body, { ...burstSignature, 'idempotency-key': 'delivery-0002' });
     expect(retried.status).toBe(200);
     expect(retried.body.runId).toBe(burstRun);
 

@@ -6,7 +6,7 @@ import { validateWorkflow } from '../engine/validate.js';
 import { CredentialStore } from '../api/credentials/store.js';
 import { createMailer } from '../api/mail/mailer.js';
 import { createNodeServices } from '../api/services.js';
-import { messageIdFor } from '../nodes/actions/email-send.js';
+import { messageIdFor } from '../nodes/email/send.js';
 import { createNodeRegistry } from '../nodes/index.js';
 import { createHarness, type Harness } from './helpers/harness.js';
 

@@ -6,6 +6,7 @@ import type { WorkflowDocumentInput } from '../engine/document.js';
 import type { NodeServices } from '../engine/node.js';
 import { validateWorkflow } from '../engine/validate.js';
 import { CredentialStore } from '../api/credentials/store.js';
+import { OutboundAllowLists } from '../api/net/allow-list.js';
 import { guardedRequest } from '../api/net/http-client.js';
 import { AllowList, checkTarget, forbiddenReason } from '../api/net/ssrf.js';
 import { createNodeServices } from '../api/services.js';
@@ -348,16 +349,16 @@ describe('SSRF guard', () => {
 
   it('uses the workspace allow-list from the database', async () => {
     const strict = createNodeServices({ knex: h.db.knex, secrets: h.secrets, env: {} });
-    await h.db
-      .knex('workspace_outbound_hosts')
-      .insert({ workspace_id: h.workspaceId, hosts: JSON.stringify([`127.0.0.1:${other.port}`]) });
+    // Saved the way the settings route saves it: the list applies at once (issue 19).
+    const lists = new OutboundAllowLists(h.db.knex, []);
+    await lists.setHosts(h.workspaceId, [`127.0.0.1:${other.port}`]);
     try {
       Object.assign(h.services, strict);
       const { run } = await h.runToEnd(doc({ url: `http://127.0.0.1:${other.port}/hello` }), {});
       expect(run.status).toBe('succeeded');
       expect(other.seen).toHaveLength(1);
     } finally {
-      await h.db.knex('workspace_outbound_hosts').where({ workspace_id: h.workspaceId }).delete();
+      await lists.setHosts(h.workspaceId, []);
     }
   });
 

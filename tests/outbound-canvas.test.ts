@@ -2,21 +2,30 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { SMTPServer, type SMTPServerDataStream } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signPayload } from '../api/hooks/signature.js';
 import { startApi, type TestApi } from './helpers/api.js';
 import { launchBrowser, newPerson, screenshot } from './helpers/browser.js';
 
-/** Counts what a real SMTP server on 127.0.0.1 accepted, per recipient. */
+/** Counts what a real SMTP server on 127.0.0.1 accepted, per recipient, with each Message-ID. */
 class SmtpSink {
   readonly to: string[] = [];
+  readonly messageIds = new Map<string, string[]>();
   port = 0;
   private readonly server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
     onData: (stream: SMTPServerDataStream, session, callback) => {
-      stream.on('data', () => undefined);
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (head.length < 8192) head += chunk.toString('utf8');
+      });
       stream.on('end', () => {
-        this.to.push(...session.envelope.rcptTo.map((r) => r.address));
+        const id = /^message-id:\s*(\S+)/im.exec(head)?.[1] ?? '';
+        for (const { address } of session.envelope.rcptTo) {
+          this.to.push(address);
+          this.messageIds.set(address, [...(this.messageIds.get(address) ?? []), id]);
+        }
         callback();
       });
     },
@@ -81,7 +90,9 @@ describe('Outbound pages (browser)', () => {
     await page.getByTestId('import-mapping').waitFor();
     expect(await page.getByTestId('map-Email').inputValue()).toBe('email');
     expect(await page.getByTestId('map-Industry').inputValue()).toBe('attributes.Industry');
-    expect(await page.getByTestId('import-errors').textContent()).toContain('"not-an-email" is not an email address');
+    expect(await page.getByTestId('import-errors').textContent()).toContain(
+      '"not-an-email" is not an email address',
+    );
     await screenshot(page, 'outbound-01-import-preview');
     await page.getByTestId('import-submit').click();
     await expect.poll(() => page.getByTestId('import-result').textContent()).toContain('3 created');
@@ -106,17 +117,53 @@ describe('Outbound pages (browser)', () => {
     await page.getByTestId('enroll-submit').click();
     await expect.poll(() => smtp.to.length, { timeout: 20_000 }).toBe(3);
 
-    // Ada's page: her score and its factors, then her reply arrives and is classified.
+    // The inbound webhook, as an admin finds it under Outbound → Inbound webhook.
+    await page.getByTestId('outbound-tab-settings').click();
+    const inboundUrl = new URL((await page.getByTestId('inbound-url').textContent())!);
+    await page.getByTestId('inbound-secret-toggle').click();
+    const secret = (await page.getByTestId('inbound-secret').textContent())!;
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    await screenshot(page, 'outbound-02-inbound-webhook');
+
+    // Ada's page: her score and its factors before her reply.
+    await page.getByTestId('outbound-tab-leads').click();
     await page.getByTestId('leads-search').fill('ada@');
     await page.getByTestId('lead-row-ada@acme.example').click();
     await page.getByTestId('lead-detail').waitFor();
-    await expect.poll(() => page.getByTestId('lead-timeline').textContent(), { timeout: 10_000 }).toContain('Email sent');
+    await expect
+      .poll(() => page.getByTestId('lead-timeline').textContent(), { timeout: 10_000 })
+      .toContain('Email sent');
+    expect(await page.getByTestId('lead-enrollment').textContent()).toContain('active');
     const scoreBefore = await page.getByTestId('lead-detail-score').textContent();
     expect(await page.getByTestId('score-factors').locator('li').count()).toBeGreaterThan(0);
-    await page.getByTestId('reply-text').fill("Sounds great — let's book a call on Thursday.");
-    await page.getByTestId('reply-submit').click();
-    await expect.poll(() => page.getByTestId('lead-status').textContent(), { timeout: 10_000 }).toBe('replied');
+
+    // Her reply reaches the signed inbound webhook from the mail provider, threaded under the send.
+    const [sent] = smtp.messageIds.get('ada@acme.example') ?? [];
+    expect(sent).toMatch(/^<.+>$/);
+    const reply = JSON.stringify({
+      id: 'provider-evt-1',
+      type: 'reply',
+      from: 'Ada Lovelace <ada@acme.example>',
+      inReplyTo: sent,
+      subject: 'Re: your note',
+      text: "Sounds great — let's book a call on Thursday.\n\nOn Mon, Sales wrote:\n> Hi Ada",
+    });
+    const delivered = await fetch(`${server.baseUrl}${inboundUrl.pathname}${inboundUrl.search}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'revflow-signature': signPayload(secret, reply) },
+      body: reply,
+    });
+    expect(delivered.status).toBe(200);
+    expect(await delivered.json()).toMatchObject({ matched: true, classification: 'positive' });
+    await page.reload();
+    await page.getByTestId('lead-detail').waitFor();
+    await expect
+      .poll(() => page.getByTestId('lead-status').textContent(), { timeout: 10_000 })
+      .toBe('replied');
     await expect.poll(() => page.getByTestId('lead-timeline').textContent()).toContain('Replied');
+    // The sequence stopped for her: the enrolment is over, and no follow-up went out.
+    await expect.poll(() => page.getByTestId('lead-enrollment').textContent()).toMatch(/stopped.*replied/);
+    expect(smtp.messageIds.get('ada@acme.example')).toHaveLength(1);
     const scoreAfter = await page.getByTestId('lead-detail-score').textContent();
     expect(Number(scoreAfter)).toBeGreaterThan(Number(scoreBefore));
     await screenshot(page, 'outbound-02-lead');
@@ -127,11 +174,15 @@ describe('Outbound pages (browser)', () => {
     await page.getByTestId('variants-table').waitFor();
     const rows = page.getByTestId('variants-table').locator('tbody tr');
     await expect.poll(() => rows.count()).toBe(3);
-    const replied = page.getByTestId('variants-table').locator('tbody tr', { has: page.locator('[data-testid="variant-replies"]', { hasText: '1' }) });
+    const replied = page
+      .getByTestId('variants-table')
+      .locator('tbody tr', { has: page.locator('[data-testid="variant-replies"]', { hasText: '1' }) });
     expect(await replied.count()).toBe(1);
     const share = Number((await replied.getByTestId('variant-share').textContent())!.replace('%', ''));
     expect(share).toBeGreaterThan(34);
-    expect(await page.getByTestId('campaign-funnel').textContent()).toContain('first: 3 sent · 1 replied (1 positive)');
+    expect(await page.getByTestId('campaign-funnel').textContent()).toContain(
+      'first: 3 sent · 1 replied (1 positive)',
+    );
     await screenshot(page, 'outbound-03-campaign');
 
     // Phone width, dark mode; the suppression list.
@@ -142,7 +193,9 @@ describe('Outbound pages (browser)', () => {
     await page.getByTestId('outbound-tab-suppression').click();
     await page.getByTestId('suppress-email').fill('nobody@example.com');
     await page.getByTestId('suppress-submit').click();
-    await expect.poll(() => page.getByTestId('suppression-table').textContent()).toContain('nobody@example.com');
+    await expect
+      .poll(() => page.getByTestId('suppression-table').textContent())
+      .toContain('nobody@example.com');
     await page.getByTestId('outbound-tab-leads').click();
     await page.getByTestId('leads-table').waitFor();
     await screenshot(page, 'outbound-05-leads-narrow-dark');

@@ -187,8 +187,18 @@ describe('release center', () => {
         )
       ).body.items.filter((e: Body) => e.data.noteId === made.body.id);
     await until(mine, (items) => items.length > 0);
+    // Fixing a typo in a published note changes its text, not its publication; it cannot go back to draft.
+    const fixed = await admin.patch<Body>(`/api/v1/admin/releases/${made.body.id}`, {
+      title: 'Once only, really',
+    });
+    expect(fixed.body).toMatchObject({ title: 'Once only, really', status: 'published' });
+    expect(
+      invalidFields((await admin.patch(`/api/v1/admin/releases/${made.body.id}`, { status: 'draft' })).body),
+    ).toEqual(['status']);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await mine()).toHaveLength(1);
+    expect((await admin.delete(`/api/v1/admin/releases/${made.body.id}`)).status).toBe(204);
+    expect((await admin.delete(`/api/v1/admin/releases/${made.body.id}`)).status).toBe(404);
   });
 
   it('shows a note only to the plans and roles of its audience, and emits it only there', async () => {

@@ -338,5 +338,25 @@ describe('the safety policy, end to end', () => {
     }>(`${base()}/safety/stats?days=7`);
     expect(stats.body.totals.blocks).toBeGreaterThanOrEqual(1);
     expect(stats.body.byEntity.map((e) => e.entity)).toContain('email');
+    // Search by entity and words; a decision of this workspace is invisible from another one.
+    const byEntity = await team.member.client.get<{
+      items: Array<{ id: string; entities: Record<string, number> }>;
+    }>(`${base()}/safety/decisions?entity=phone`);
+    expect(byEntity.body.items.length).toBeGreaterThan(0);
+    expect(byEntity.body.items.every((d) => d.entities.phone! > 0)).toBe(true);
+    const words = await team.member.client.get<{ items: Array<{ check: string }> }>(
+      `${base()}/safety/decisions?q=hook%20%E2%86%92%20email`,
+    );
+    expect(words.body.items.map((d) => d.check)).toEqual(expect.arrayContaining(['policy']));
+    const theirs = `/api/v1/workspaces/${team.outsider.account.workspaceId}`;
+    const leaked = await team.outsider.client.get(
+      `${theirs}/safety/decisions?runId=${byEntity.body.items[0]!.id}`,
+    );
+    expect(leaked.status).toBe(402);
+    const other = await team.admin.client.get<{ items: unknown[] }>(
+      `${base()}/safety/decisions?workflowId=${'0'.repeat(8)}-0000-4000-8000-${'0'.repeat(12)}`,
+    );
+    expect(other.body.items).toEqual([]);
+    expect((await team.member.client.get(`${base()}/safety/decisions?limit=100000`)).status).toBe(400);
   });
 });

@@ -114,6 +114,67 @@ describe('AI Salesboard API', () => {
     ]);
   });
 
+  it('counts the funnel over the leads contacted in the period: a reply to last week\'s email is a reply, not a replied lead', async () => {
+    const client = server.client();
+    const account = await client.signup();
+    const knex = server.db.knex;
+    const rep = account.userId;
+    const at = (day: number, hour: number) => new Date(END.getTime() - (7 - day) * 86_400_000 + hour * 3_600_000);
+    const rows: Array<[string, Date, Record<string, unknown>]> = [
+      // The week before: lead "old" emailed. This week: it replies, and books a meeting.
+      ['outbound.email_sent', at(-3, 9), { userId: rep, leadId: 'old' }],
+      ['outbound.replied', at(1, 9), { userId: rep, leadId: 'old' }],
+      ['outbound.meeting_booked', at(2, 9), { userId: rep, leadId: 'old' }],
+      // This week: "a" emailed twice, replies, answered 3 h later; "b" emailed, a call, no reply.
+      ['outbound.email_sent', at(1, 9), { userId: rep, leadId: 'a' }],
+      ['outbound.email_sent', at(2, 9), { userId: rep, leadId: 'a' }],
+      ['outbound.replied', at(2, 12), { userId: rep, leadId: 'a' }],
+      ['outbound.email_sent', at(2, 15), { userId: rep, leadId: 'a' }],
+      ['outbound.email_sent', at(3, 9), { userId: rep, leadId: 'b' }],
+      ['voice.call_completed', at(3, 10), { userId: rep, leadId: 'b' }],
+      // A deal won for "a", $1,200.50, and a Stripe payment of 9,900 cents for someone never contacted.
+      ['deal.won', at(4, 9), { userId: rep, leadId: 'a', amount: 1200.5 }],
+      ['stripe.invoice.paid', at(4, 10), { metadata: { userId: rep }, amount_paid: 9900, email: 'NEW@x.io' }],
+    ];
+    await knex('events').insert(
+      rows.map(([name, occurred, data], index) => ({
+        workspace_id: account.workspaceId,
+        event_id: `funnel-${index}`,
+        name,
+        data: JSON.stringify(data),
+        occurred_at: occurred,
+      })),
+    );
+    const board = await buildBoard(knex, account.workspaceId, { to: END, days: 7 });
+    const me = board.reps.find((entry) => entry.userId === rep)!;
+    // By hand: contacted {a, b} = 2; replies 2 (old, a) but replied leads {a} = 1 → 50%;
+    // the meeting is "old"'s, not a contacted lead: 1 meeting, 0 meeting leads; won {a} and the
+    // Stripe payment: 2 deals, $1,200.50 + $99.00 = 129,950 cents, 1 won lead of the contacted.
+    // Touches 5 (4 emails, 1 call) / 2 leads = 2.5; response: a's reply 12:00 → email 15:00 = 3 h.
+    expect(me.metrics).toMatchObject({
+      emailsSent: 4,
+      calls: 1,
+      replies: 2,
+      meetings: 1,
+      contacted: 2,
+      repliedLeads: 1,
+      meetingLeads: 0,
+      wonDeals: 2,
+      wonLeads: 1,
+      wonCents: 129_950,
+      replyRate: 50,
+      meetingRate: 0,
+      touchesPerLead: 2.5,
+      medianResponseHours: 3,
+    });
+    expect(me.funnel.map((stage) => [stage.stage, stage.count, stage.percent])).toEqual([
+      ['contacted', 2, 100],
+      ['replied', 1, 50],
+      ['meeting', 0, 0],
+      ['won', 1, 50],
+    ]);
+  });
+
   it('writes insights as sentences with their numbers', async () => {
     const board = (await owner.get<BoardBody>(path(seed.workspaceId))).body;
     const texts = (id: string) => board.reps.find((entry) => entry.userId === id)!.insights.map((insight) => insight.text);

@@ -1,4 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
+import { billingFor } from '../api/billing/hub.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedGrowth } from '../bench/seed-growth.js';
 import { startApi, type TestApi } from './helpers/api.js';
@@ -79,6 +80,11 @@ describe('AI Salesboard page (browser)', () => {
 
     const phone = await browser.newContext({ baseURL: server.baseUrl, viewport: { width: 390, height: 844 }, colorScheme: 'dark', storageState: await context.storageState() });
     const mobile = await phone.newPage();
+    // The NPS survey (another feature) may pop up over the page: dismiss it for the screenshots.
+    void mobile
+      .getByTestId('nps-dismiss')
+      .click({ timeout: 5000 })
+      .catch(() => undefined);
     await mobile.goto(`/w/${workspaceId}/salesboard?to=${END}`);
     await mobile.getByTestId('reps-table').waitFor();
     expect(await mobile.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
@@ -93,7 +99,10 @@ describe('AI Salesboard page (browser)', () => {
   it('shows Starter workspaces what plan has it', async () => {
     const { page, context } = await newPerson(browser, server.baseUrl);
     const workspaceId = await signUp(page, `starter-${Date.now()}@example.com`);
-    await server.db.knex('billing_accounts').where({ workspace_id: workspaceId }).update({ plan_id: 'starter', status: 'active' });
+    // The billing account may be made on first use: make sure it exists, then put it on Starter.
+    await billingFor(server.db.knex).accounts.get(workspaceId);
+    const updated = await server.db.knex('billing_accounts').where({ workspace_id: workspaceId }).update({ plan_id: 'starter', status: 'active', trial_ends_at: null });
+    expect(updated).toBe(1);
     await page.goto(`/w/${workspaceId}/salesboard`);
     await expect.poll(() => page.getByTestId('salesboard-gated').textContent()).toContain('upgrade to Professional');
     await context.close();

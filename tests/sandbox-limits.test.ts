@@ -12,11 +12,21 @@ import { parseTemplate, templateBudgets, TemplateSyntaxError } from '../engine/t
 import { sandboxLimitWarnings } from '../engine/validate.js';
 
 const server = { memoryMb: 128, cpuTimeoutMs: 1000 };
-const scope = { input: null, trigger: null, nodes: new Map<string, Json>(), run: null, workspace: null, vars: null };
+const scope = {
+  input: null,
+  trigger: null,
+  nodes: new Map<string, Json>(),
+  run: null,
+  workspace: null,
+  vars: null,
+};
 
 describe('sandbox limits', () => {
   it('lets a workflow or node lower the server limits and never raise them', () => {
-    expect(clampLimits(server, { memoryMb: 64, cpuTimeoutMs: 200 })).toEqual({ memoryMb: 64, cpuTimeoutMs: 200 });
+    expect(clampLimits(server, { memoryMb: 64, cpuTimeoutMs: 200 })).toEqual({
+      memoryMb: 64,
+      cpuTimeoutMs: 200,
+    });
     expect(clampLimits(server, { memoryMb: 1024, cpuTimeoutMs: 600_000 })).toEqual(server);
     expect(clampLimits(server, undefined)).toEqual(server);
   });
@@ -46,7 +56,9 @@ describe('condition budgets', () => {
   it('stops nested all over large lists (27 million operations) at the operations budget', () => {
     const list = Array.from({ length: 300 }, (_, i) => i);
     const rule = { all: [list, { all: [list, { all: [list, { '>=': [{ var: '' }, 0] }] }] }] };
-    expect(() => evaluateLogic(rule as Json, scope)).toThrow(`more than ${logicBudgets.maxOperations} operations`);
+    expect(() => evaluateLogic(rule as Json, scope)).toThrow(
+      `more than ${logicBudgets.maxOperations} operations`,
+    );
   });
 
   it('refuses a rule nested too deep without overflowing the stack', () => {

@@ -47,20 +47,32 @@ function importGraph(root: string, folders: readonly string[]): Map<string, stri
   return graph;
 }
 
-/** HTTP modules may build problems: api/http, routes files, the app, and Express middleware. */
-function isHttpModule(root: string, file: string): boolean {
-  if (file.startsWith('api/http/') || file === 'api/app.ts') return true;
-  if (/(^|\/)([a-z0-9-]+-)?routes\.ts$/.test(file)) return true;
-  return /from 'express'/.test(readFileSync(join(root, file), 'utf8'));
-}
+/** `routes.ts`, `stripe-routes.ts`, `routes-public.ts`: a feature's route definitions. */
+const isRoutesFile = (file: string): boolean =>
+  /(^|\/)(([a-z0-9-]+-)?routes|routes-[a-z0-9-]+)\.ts$/.test(file);
 
-const isRoutesFile = (file: string): boolean => /(^|\/)([a-z0-9-]+-)?routes\.ts$/.test(file);
+/**
+ * The HTTP layer outside api/http: Express middleware and handlers that answer requests
+ * themselves (CSRF, authentication, webhook ingress and its rate limit). Named, not guessed.
+ */
+const HTTP_EDGE_MODULES = new Set([
+  'api/app.ts',
+  'api/auth/csrf.ts',
+  'api/auth/resolver.ts',
+  'api/hooks/ingress.ts',
+  'api/hooks/rate-limit.ts',
+]);
+
+/** HTTP modules may build problems: api/http, routes files and the HTTP edge modules. */
+function isHttpModule(file: string): boolean {
+  return file.startsWith('api/http/') || isRoutesFile(file) || HTTP_EDGE_MODULES.has(file);
+}
 
 /** Domain modules under api/ that import api/http/problem.ts or a routes file. */
 function domainModulesBuildingProblems(root: string): string[] {
   const graph = importGraph(root, ['api']);
   return [...graph]
-    .filter(([file]) => !isHttpModule(root, file))
+    .filter(([file]) => !isHttpModule(file))
     .filter(([, targets]) =>
       targets.some((target) => target === 'api/http/problem.ts' || isRoutesFile(target)),
     )

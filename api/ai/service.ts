@@ -8,6 +8,7 @@ import type {
   AiService,
   AiUsage,
 } from '../../nodes/ai/service.js';
+import { hostMatches } from '../../nodes/http/auth.js';
 import type { CredentialsService, HttpService } from '../../nodes/services.js';
 import { billingFor } from '../billing/hub.js';
 import type { AiConfig } from './config.js';
@@ -36,6 +37,8 @@ interface Route {
 
 const MAX_CATEGORIES = 50;
 const MAX_TEXTS = 256;
+// `other` is the no-fit label; the rest would be object keys with a meaning of their own.
+const reservedNames = new Set(['other', '__proto__', 'constructor', 'prototype']);
 
 /**
  * `ctx.services.ai` (DESIGN §9): picks the provider (the node's choice, else the workspace's
@@ -62,9 +65,9 @@ export function createAiService(deps: AiServiceDeps): AiService {
     if (credentialId) {
       if (!deps.credentials)
         throw new DomainError('unavailable', 'ai_not_configured', 'This process cannot open credentials');
-      let secret;
+      let resolved;
       try {
-        secret = (await deps.credentials.resolve(workspaceId, credentialId)).secret;
+        resolved = await deps.credentials.resolve(workspaceId, credentialId);
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (code === 'credential_not_found' || (error instanceof DomainError && error.kind === 'not_found'))
@@ -76,12 +79,25 @@ export function createAiService(deps: AiServiceDeps): AiService {
           );
         throw error;
       }
+      const secret = resolved.secret;
       if (secret.type !== 'openaiCompatible')
         throw invalidInput(
           'credentialId',
           `The credential is a ${secret.type} credential; the AI layer needs an OpenAI-compatible one`,
           'ai_wrong_credential',
         );
+      // An admin typed the base URL into the credential; if they also bound it to hosts, those hold.
+      if (resolved.hostsSource === 'credential' && resolved.allowedHosts && URL.canParse(secret.baseUrl)) {
+        const url = new URL(secret.baseUrl);
+        const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+        if (!hostMatches(resolved.allowedHosts, url.hostname, port))
+          throw new DomainError(
+            'forbidden',
+            'credential_host',
+            `The credential "${resolved.name}" may be sent only to ${resolved.allowedHosts.join(', ')}, not to ${url.host}`,
+            'credentialId',
+          );
+      }
       return {
         baseUrl: secret.baseUrl,
         apiKey: secret.apiKey,
@@ -184,7 +200,7 @@ export function createAiService(deps: AiServiceDeps): AiService {
     const names = new Set<string>();
     return categories.map((category, index) => {
       const name = clean(category.name, `categories.${index}.name`).trim();
-      if (!name || name.length > 100 || name === 'other' || names.has(name))
+      if (!name || name.length > 100 || reservedNames.has(name) || names.has(name))
         throw invalidInput(
           `categories.${index}.name`,
           'Category names are 1 to 100 characters, unique, and not "other"',

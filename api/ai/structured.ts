@@ -22,6 +22,28 @@ function depthOf(value: unknown, depth = 0): number {
   return depth;
 }
 
+// A group holding a quantifier that is itself quantified ((a+)+, (a|aa)*), or a backreference:
+// the shapes that backtrack exponentially. Schema patterns run in this process, on text anyone can send.
+const riskyPattern =
+  /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]|\((?:[^()\\]|\\.)*\|(?:[^()\\]|\\.)*\)[+*{]|\\[1-9]/;
+
+function unsafePattern(value: unknown, depth = 0): string | undefined {
+  if (depth > MAX_SCHEMA_DEPTH || !value || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) return value.map((item) => unsafePattern(item, depth + 1)).find(Boolean);
+  const object = value as Record<string, unknown>;
+  const patterns = [
+    ...(typeof object.pattern === 'string' ? [object.pattern] : []),
+    ...(object.patternProperties && typeof object.patternProperties === 'object'
+      ? Object.keys(object.patternProperties)
+      : []),
+  ];
+  const bad = patterns.find((pattern) => pattern.length > 200 || riskyPattern.test(pattern));
+  if (bad) return bad;
+  return Object.values(object)
+    .map((item) => unsafePattern(item, depth + 1))
+    .find(Boolean);
+}
+
 /** The schema's validator; a schema ajv refuses (or too big, too deep) is bad input naming `schema`. */
 export function validatorFor(schema: AiJsonSchema, field = 'schema'): ValidateFunction {
   const key = JSON.stringify(schema);
@@ -33,6 +55,12 @@ export function validatorFor(schema: AiJsonSchema, field = 'schema'): ValidateFu
     throw invalidInput(field, `The schema nests deeper than ${MAX_SCHEMA_DEPTH} levels`);
   if (schema.type !== 'object')
     throw invalidInput(field, 'The schema must describe an object: "type": "object" with "properties"');
+  const risky = unsafePattern(schema);
+  if (risky !== undefined)
+    throw invalidInput(
+      field,
+      `The schema's pattern ${JSON.stringify(risky.slice(0, 80))} is too long or nests quantifiers (it could take exponential time); simplify it`,
+    );
   let validate: ValidateFunction;
   try {
     // Never fetch remote $refs; a schema is self-contained.

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { firstSeenSql } from './first-seen.js';
 import { MILESTONE_TITLES, MILESTONES, type Milestone } from './milestones.js';
 import { PLATFORM_SIGNUP_EVENT, scopeSql, subjectSql, truncate, type Scope } from './scope.js';
 
@@ -58,26 +59,33 @@ export async function activation(
   const subject = subjectSql(scope);
   const where = scopeSql(scope);
   const { rows } = await knex.raw<{
-    rows: Array<{ subject: string; name: string; at: Date; workspace_id: string; plan: string | null }>;
+    rows: Array<{ subject: string; name: string; at: number; workspace_id: string; plan: string | null }>;
   }>(
-    `SELECT ${subject} AS subject, e.name, min(e.occurred_at) AS at, min(e.workspace_id::text) AS workspace_id,
-            min(e.data->>'plan') AS plan
+    // The first time of each step from the rollup (as epoch ms: tens of thousands of rows parse
+    // faster as numbers than as dates); the plan of a custom subject from its signup event.
+    `SELECT s.subject::text AS subject, s.name, (extract(epoch FROM s.at) * 1000)::float8 AS at, s.workspace_id, NULL::text AS plan
+       FROM (${firstSeenSql(scope, ':steps')}) s
+     UNION ALL
+     SELECT (${subject})::text, '', NULL, NULL, min(e.data->>'plan')
        FROM events e
-      WHERE ${where.sql} AND e.name = ANY(:steps) AND ${subject} IS NOT NULL
-      GROUP BY 1, 2`,
-    { ...where.bindings, steps },
+      WHERE ${where.sql} AND e.name = :signup AND ${subject} IS NOT NULL AND :custom AND e.data->>'plan' IS NOT NULL
+      GROUP BY 1`,
+    { ...where.bindings, steps, signup: signupName ?? '', custom: scope.source === 'custom' },
   );
   const subjects = new Map<string, Subject>();
+  const plans = new Map<string, string>();
+  for (const row of rows) if (row.name === '' && row.plan) plans.set(row.subject, row.plan);
   for (const row of rows) {
+    if (row.name === '') continue;
     const entry = subjects.get(row.subject) ?? {
       signup: new Date(8.64e15),
       reached: new Map<string, Date>(),
       workspaceId: row.workspace_id,
-      plan: row.plan,
+      plan: plans.get(row.subject) ?? null,
     };
-    entry.reached.set(row.name, new Date(row.at));
-    if (row.name === signupName) entry.signup = new Date(row.at);
-    entry.plan ??= row.plan;
+    const at = new Date(Number(row.at));
+    entry.reached.set(row.name, at);
+    if (row.name === signupName) entry.signup = at;
     subjects.set(row.subject, entry);
   }
   const signedUp = [...subjects.values()].filter((entry) => entry.reached.has(signupName ?? ''));
@@ -124,7 +132,12 @@ export async function activation(
 
   const group = (key: (entry: Subject) => string): Map<string, Subject[]> => {
     const groups = new Map<string, Subject[]>();
-    for (const entry of signedUp) groups.set(key(entry), [...(groups.get(key(entry)) ?? []), entry]);
+    for (const entry of signedUp) {
+      const name = key(entry);
+      const list = groups.get(name);
+      if (list) list.push(entry);
+      else groups.set(name, [entry]);
+    }
     return groups;
   };
   // Time to a milestone: each subject's own signup to its first time reaching it.

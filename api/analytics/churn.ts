@@ -12,7 +12,7 @@ import { MILESTONES } from './milestones.js';
  * | unused seats (paying accounts): empty seats / seat limit | 10 × share |
  * | quota use trend: metered usage of the last 30 days vs the 30 before | 10 × decline |
  * | failed payment: status past_due or unpaid, or `billing.payment_failed` in 30 days | 20 |
- * | NPS detractor: an `nps.*` score 0–6 in the last 90 days | 15 |
+ * | NPS detractor: an `nps.responded` score 0–6 in the last 90 days | 15 |
  * | no milestone in 14 days while activation is incomplete (workspace older than 14 days) | 15 |
  *
  * Crossing the threshold (REVFLOW_CHURN_RISK_THRESHOLD, default 60) from below emits
@@ -61,36 +61,58 @@ export const DEFAULT_CHURN_THRESHOLD = 60;
 const DAY_MS = 86_400_000;
 const pct = (value: number): string => `${Math.round(value * 100)}%`;
 
-/** The facts behind the score, one row per workspace, in one query. */
+/** NPS answers (the feedback feature's event). */
+const NPS_EVENTS = ['nps.responded', 'nps.response'];
+
+/** The facts behind the score, one row per workspace, in one set-based query. */
 async function facts(knex: Knex, now: Date, workspaceIds: string[] | undefined): Promise<FactsRow[]> {
   const ago = (days: number): Date => new Date(now.getTime() - days * DAY_MS);
+  const only = (column: string): string => (workspaceIds ? `AND ${column} = ANY(:ids)` : '');
   const { rows } = await knex.raw<{ rows: FactsRow[] }>(
-    `SELECT w.id AS workspace_id, w.name, w.created_at, b.plan_id, b.status, b.seats,
-            (SELECT count(*)::int FROM memberships m WHERE m.workspace_id = w.id) AS members,
-            (SELECT count(DISTINCT (e.actor_id, date_trunc('day', e.occurred_at)))::int FROM events e
-              WHERE e.workspace_id = w.id AND e.name IN ('session.login', 'session.active_day')
-                AND e.occurred_at >= :d7 AND e.occurred_at < :now) AS recent_days,
-            (SELECT count(DISTINCT (e.actor_id, date_trunc('day', e.occurred_at)))::int FROM events e
-              WHERE e.workspace_id = w.id AND e.name IN ('session.login', 'session.active_day')
-                AND e.occurred_at >= :d35 AND e.occurred_at < :d7) AS baseline_days,
-            (SELECT COALESCE(sum(u.quantity), 0) FROM usage_events u
-              WHERE u.workspace_id = w.id AND u.occurred_at >= :d30 AND u.occurred_at < :now) AS usage_recent,
-            (SELECT COALESCE(sum(u.quantity), 0) FROM usage_events u
-              WHERE u.workspace_id = w.id AND u.occurred_at >= :d60 AND u.occurred_at < :d30) AS usage_before,
-            (SELECT count(*)::int FROM events e WHERE e.workspace_id = w.id AND e.name = 'billing.payment_failed'
-                AND e.occurred_at >= :d30) AS payment_failed,
-            (SELECT min((e.data->>'score')::numeric)::int FROM events e
-              WHERE e.workspace_id = w.id AND e.name LIKE 'nps.%' AND e.occurred_at >= :d90
-                AND (e.data->>'score') ~ '^[0-9]{1,2}$') AS nps_min,
-            (SELECT count(DISTINCT a.milestone)::int FROM analytics_milestones a WHERE a.workspace_id = w.id) AS milestones,
-            (SELECT max(a.occurred_at) FROM analytics_milestones a WHERE a.workspace_id = w.id) AS last_milestone,
-            o.user_id AS owner_user_id, ou.email AS owner_email, ou.name AS owner_name
+    `WITH act AS (
+       SELECT e.workspace_id,
+              count(DISTINCT (e.actor_id, date_trunc('day', e.occurred_at))) FILTER (WHERE e.occurred_at >= :d7)::int AS recent_days,
+              count(DISTINCT (e.actor_id, date_trunc('day', e.occurred_at))) FILTER (WHERE e.occurred_at < :d7)::int AS baseline_days
+         FROM events e
+        WHERE e.name IN ('session.login', 'session.active_day') AND e.occurred_at >= :d35 AND e.occurred_at < :now ${only('e.workspace_id')}
+        GROUP BY 1),
+     used AS (
+       SELECT u.workspace_id,
+              COALESCE(sum(u.quantity) FILTER (WHERE u.occurred_at >= :d30), 0) AS recent,
+              COALESCE(sum(u.quantity) FILTER (WHERE u.occurred_at < :d30), 0) AS before
+         FROM usage_events u WHERE u.occurred_at >= :d60 AND u.occurred_at < :now ${only('u.workspace_id')}
+        GROUP BY 1),
+     paid AS (
+       SELECT e.workspace_id, count(*)::int AS failed FROM events e
+        WHERE e.name = 'billing.payment_failed' AND e.occurred_at >= :d30 ${only('e.workspace_id')} GROUP BY 1),
+     nps AS (
+       SELECT e.workspace_id, min((e.data->>'score')::int) AS score FROM events e
+        WHERE e.name = ANY(:npsEvents) AND e.occurred_at >= :d90 AND (e.data->>'score') ~ '^[0-9]{1,2}$' ${only('e.workspace_id')}
+        GROUP BY 1),
+     ms AS (
+       SELECT a.workspace_id, count(DISTINCT a.milestone)::int AS n, max(a.occurred_at) AS last
+         FROM analytics_milestones a WHERE TRUE ${only('a.workspace_id')} GROUP BY 1),
+     mem AS (SELECT m.workspace_id, count(*)::int AS n FROM memberships m WHERE TRUE ${only('m.workspace_id')} GROUP BY 1),
+     own AS (
+       SELECT DISTINCT ON (m.workspace_id) m.workspace_id, m.user_id FROM memberships m
+        WHERE m.role = 'owner' ${only('m.workspace_id')} ORDER BY m.workspace_id, m.created_at)
+     SELECT w.id AS workspace_id, w.name, w.created_at, b.plan_id, b.status, b.seats,
+            COALESCE(mem.n, 0) AS members, COALESCE(act.recent_days, 0) AS recent_days,
+            COALESCE(act.baseline_days, 0) AS baseline_days, COALESCE(used.recent, 0) AS usage_recent,
+            COALESCE(used.before, 0) AS usage_before, COALESCE(paid.failed, 0) AS payment_failed,
+            nps.score AS nps_min, COALESCE(ms.n, 0) AS milestones, ms.last AS last_milestone,
+            own.user_id AS owner_user_id, ou.email AS owner_email, ou.name AS owner_name
        FROM workspaces w
        JOIN billing_accounts b ON b.workspace_id = w.id
-       LEFT JOIN LATERAL (SELECT m.user_id FROM memberships m WHERE m.workspace_id = w.id AND m.role = 'owner'
-                           ORDER BY m.created_at LIMIT 1) o ON TRUE
-       LEFT JOIN users ou ON ou.id = o.user_id
-      ${workspaceIds ? 'WHERE w.id = ANY(:ids)' : ''}`,
+       LEFT JOIN act ON act.workspace_id = w.id
+       LEFT JOIN used ON used.workspace_id = w.id
+       LEFT JOIN paid ON paid.workspace_id = w.id
+       LEFT JOIN nps ON nps.workspace_id = w.id
+       LEFT JOIN ms ON ms.workspace_id = w.id
+       LEFT JOIN mem ON mem.workspace_id = w.id
+       LEFT JOIN own ON own.workspace_id = w.id
+       LEFT JOIN users ou ON ou.id = own.user_id
+      WHERE TRUE ${only('w.id')}`,
     {
       now,
       d7: ago(7),
@@ -98,6 +120,7 @@ async function facts(knex: Knex, now: Date, workspaceIds: string[] | undefined):
       d35: ago(35),
       d60: ago(60),
       d90: ago(90),
+      npsEvents: NPS_EVENTS,
       ...(workspaceIds ? { ids: workspaceIds } : {}),
     },
   );
@@ -179,31 +202,43 @@ export async function scoreChurn(
 ): Promise<{ scored: number; crossed: number; scores: ChurnScore[] }> {
   const threshold = options.threshold ?? DEFAULT_CHURN_THRESHOLD;
   const rows = await facts(knex, options.now, options.workspaceIds);
+  const scores = rows.map((row) => churnFromFacts(row, options.now));
+  const byId = new Map(rows.map((row) => [row.workspace_id, row]));
   let crossed = 0;
-  const scores: ChurnScore[] = [];
-  for (const row of rows) {
-    const result = churnFromFacts(row, options.now);
-    scores.push(result);
-    const high = result.score >= threshold;
-    await knex.transaction(async (trx) => {
-      const previous = await trx('analytics_churn')
-        .where({ workspace_id: row.workspace_id })
-        .forUpdate()
-        .first<{ high: boolean; crossings: number } | undefined>('high', 'crossings');
-      const crossing = high && !previous?.high;
-      const crossings = (previous?.crossings ?? 0) + (crossing ? 1 : 0);
+  // One transaction for the whole pass: the stored scores and the events of the crossings.
+  await knex.transaction(async (trx) => {
+    const previous = new Map(
+      (
+        await trx('analytics_churn')
+          .whereIn('workspace_id', scores.map((score) => score.workspaceId))
+          .forUpdate()
+          .select<Array<{ workspace_id: string; high: boolean; crossings: number }>>('workspace_id', 'high', 'crossings')
+      ).map((row) => [row.workspace_id, row]),
+    );
+    const stored = scores.map((result) => {
+      const before = previous.get(result.workspaceId);
+      const high = result.score >= threshold;
+      const crossing = high && !before?.high;
+      return { result, high, crossing, crossings: (before?.crossings ?? 0) + (crossing ? 1 : 0) };
+    });
+    for (let index = 0; index < stored.length; index += 500) {
       await trx('analytics_churn')
-        .insert({
-          workspace_id: row.workspace_id,
-          score: result.score,
-          reasons: JSON.stringify(result.reasons),
-          high,
-          crossings,
-          computed_at: options.now,
-        })
+        .insert(
+          stored.slice(index, index + 500).map(({ result, high, crossings }) => ({
+            workspace_id: result.workspaceId,
+            score: result.score,
+            reasons: JSON.stringify(result.reasons),
+            high,
+            crossings,
+            computed_at: options.now,
+          })),
+        )
         .onConflict('workspace_id')
         .merge();
-      if (!crossing) return;
+    }
+    for (const { result, crossing, crossings } of stored) {
+      const row = byId.get(result.workspaceId);
+      if (!crossing || !row) continue;
       crossed += 1;
       await platformEvents(knex).emit(
         {
@@ -224,7 +259,7 @@ export async function scoreChurn(
         },
         trx,
       );
-    });
-  }
+    }
+  });
   return { scored: rows.length, crossed, scores };
 }

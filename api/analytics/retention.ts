@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { firstSeenSql } from './first-seen.js';
 import { addUnits, scopeSql, subjectSql, truncate, unitsBetween, type Scope, type Unit } from './scope.js';
 
 /**
@@ -46,9 +47,7 @@ export async function retentionGrid(
   const where = scopeSql(scope);
   const { rows } = await knex.raw<{ rows: Array<{ kind: string; cohort: Date; period: Date; n: number }> }>(
     `WITH starts AS (
-       SELECT ${subject} AS subject, min(e.occurred_at) AS first FROM events e
-        WHERE ${where.sql} AND e.name = ANY(:startEvents) AND ${subject} IS NOT NULL
-        GROUP BY 1),
+       SELECT f.subject, min(f.at) AS first FROM (${firstSeenSql(scope, ':startEvents')}) f GROUP BY 1),
      cohort AS (
        SELECT subject, date_trunc('${unit}', first AT TIME ZONE 'UTC') AS c FROM starts
         WHERE first >= :from AND first < :to),
@@ -132,9 +131,9 @@ export async function lifecycle(
         WHERE ${where.sql} AND e.name = ANY(:activeEvents) AND e.occurred_at >= :before AND e.occurred_at < :to
           AND ${subject} IS NOT NULL),
      created AS (
-       SELECT ${subject} AS subject, date_trunc('${unit}', min(e.occurred_at) AT TIME ZONE 'UTC') AS cp FROM events e
-        WHERE ${where.sql} AND ${query.createdEvents === 'any' ? 'TRUE' : 'e.name = ANY(:createdEvents)'} AND ${subject} IS NOT NULL
-          AND ${subject} IN (SELECT subject FROM act)
+       SELECT f.subject, date_trunc('${unit}', min(f.at) AT TIME ZONE 'UTC') AS cp
+         FROM (${firstSeenSql(scope, query.createdEvents === 'any' ? null : ':createdEvents')}) f
+        WHERE f.subject IN (SELECT subject FROM act)
         GROUP BY 1)
      SELECT a.p, CASE WHEN c.cp = a.p THEN 'new' WHEN b.subject IS NOT NULL THEN 'returning' ELSE 'resurrecting' END AS status,
             count(*)::int AS n

@@ -88,7 +88,11 @@ export async function revenue(
     .orderBy([{ column: 'workspace_id' }, { column: 'at' }, { column: 'id' }])
     .select('workspace_id', 'at', 'plan_id', 'status', 'seats');
   const byAccount = new Map<string, HistoryRow[]>();
-  for (const row of history) byAccount.set(row.workspace_id, [...(byAccount.get(row.workspace_id) ?? []), row]);
+  for (const row of history) {
+    const rows = byAccount.get(row.workspace_id);
+    if (rows) rows.push(row);
+    else byAccount.set(row.workspace_id, [row]);
+  }
 
   // MRR of each account at each boundary: index 0 = start of the first month.
   const boundaries = Array.from({ length: query.months + 1 }, (_, index) => monthStart(first, index));

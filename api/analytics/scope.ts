@@ -20,7 +20,8 @@ export type Unit = (typeof units)[number];
 /** The SQL for "who this event is about" (from fixed strings, never from input). */
 export function subjectSql(scope: Scope): string {
   if (scope.level === 'user') return 'e.actor_id';
-  return scope.source === 'platform' ? 'e.workspace_id::text' : "COALESCE(e.data->>'accountId', e.data->>'groupId')";
+  // Accounts of the platform are workspaces: grouped by the uuid itself (no cast per row).
+  return scope.source === 'platform' ? 'e.workspace_id' : "COALESCE(e.data->>'accountId', e.data->>'groupId')";
 }
 
 /** The workspace filter as SQL with its named binding. */

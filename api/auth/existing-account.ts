@@ -4,7 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { uuidv7 } from '../db/ids.js';
 import type { HttpSettings } from '../http/settings.js';
 import { createMailer } from '../mail/mailer.js';
-import type { SignupResult } from './routes.js';
+
+/** The shape of routes.ts's SignupResult, said here so this module needs nothing from routes. */
+interface DecoySignup {
+  user: { id: string; email: string; name: string; createdAt: string };
+  workspace: { id: string; name: string; slug: string; plan: string; role: 'owner'; createdAt: string };
+}
 
 /**
  * Sign-up with an email that already has an account (issue 11): the answer looks exactly like a
@@ -13,7 +18,7 @@ import type { SignupResult } from './routes.js';
  * is told by email (when SMTP_URL is set) that someone tried, with a link to log in.
  */
 export function decoySignup(body: { email: string; name: string; workspaceName?: string }): {
-  result: SignupResult;
+  result: DecoySignup;
   token: string;
 } {
   const now = new Date().toISOString();

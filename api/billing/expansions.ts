@@ -105,8 +105,10 @@ export class Expansions {
     const target = nextPlanFor(effective.id, meter);
     if (!target) return undefined;
     const unit = getMeter(meter).unit;
+    // Reaching the whole quota is a second, stronger signal than 80%: its own opportunity.
+    const full = used >= limit ? ':full' : '';
     return this.create({
-      id: `upgrade_tier:${account.workspaceId}:${meter}:${period.start.toISOString()}`,
+      id: `upgrade_tier:${account.workspaceId}:${meter}:${period.start.toISOString()}${full}`,
       workspaceId: account.workspaceId,
       kind: 'upgrade_tier',
       reason: `${Math.round((used / limit) * 100)}% of the ${effective.title} plan's ${limit.toLocaleString('en-US')} ${unit} used this period`,

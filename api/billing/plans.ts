@@ -272,3 +272,17 @@ export function seatLimitFor(planId: PlanId, purchasedSeats: number): number {
 export function formatQuantity(value: number | null): string {
   return value === null ? 'unlimited' : value.toLocaleString('en-US');
 }
+
+/** "Free plan allows 100 emails per month; upgrade to Starter for 5,000". */
+export function quotaMessage(planId: PlanId, meter: MeterId, limit: number): string {
+  const plan = getPlan(planId);
+  const next = nextPlanFor(planId, meter);
+  const unit = getMeter(meter).unit;
+  const base = `${plan.title} plan allows ${formatQuantity(limit)} ${unit} per month`;
+  return next ? `${base}; upgrade to ${next.title} for ${formatQuantity(next.quotas[meter] ?? null)}` : base;
+}
+
+/** Overage is billed per meter: only where the plan allows it and prices it. */
+export function overageAllowed(plan: Plan, meter: MeterId): boolean {
+  return plan.overage.allowed && plan.overage.prices[meter] !== undefined;
+}

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
-import { effectivePlan } from './accounts.js';
+import { effectivePlan, type BillingAccount } from './accounts.js';
 import { billingFor } from './hub.js';
 import { getPlan, nextPlanFor, type PlanId } from './plans.js';
 import { QuotaExceeded } from './errors.js';
-import { overageAllowed, quotaMessage } from './usage.js';
+import { EXPANSION_THRESHOLD, overageAllowed, quotaMessage } from './usage.js';
 
 interface Allowance {
   planId: PlanId;
@@ -12,6 +12,9 @@ interface Allowance {
   used: number;
   periodEndMs: number;
   loadedAt: number;
+  /** The plan's quota even when overage is billed (null: unlimited): what 80% and 100% are of. */
+  quota: number | null;
+  account: BillingAccount;
 }
 
 /**
@@ -54,6 +57,36 @@ export class RunQuota {
     }
     allowance.used += 1;
     this.allowances.set(workspaceId, allowance);
+    const quota = allowance.quota;
+    if (quota !== null && quota > 0) {
+      const before = allowance.used - 1;
+      // Like the other meters (usage.ts), the run that crosses 80% — and here also the one that
+      // reaches 100% — offers the next tier; the opportunity's stable id makes each once a period.
+      for (const level of [EXPANSION_THRESHOLD, 1]) {
+        if (before < quota * level && allowance.used >= quota * level) this.offerUpgrade(allowance, quota);
+      }
+    }
+  }
+
+  /** Off the hot path: a run is never slowed or refused by recording an opportunity. */
+  private offerUpgrade(allowance: Allowance, quota: number): void {
+    const { account } = allowance;
+    void billingFor(this.knex)
+      .expansions.quotaThreshold({
+        workspaceId: account.workspaceId,
+        account,
+        planId: allowance.planId,
+        meter: 'workflow_runs',
+        used: allowance.used,
+        limit: quota,
+        period: { start: account.currentPeriodStart, end: account.currentPeriodEnd },
+      })
+      .catch((error: unknown) =>
+        process.emitWarning(
+          `Recording a workflow-runs upgrade opportunity for ${account.workspaceId} failed: ${(error as Error).message}`,
+          'RevflowBillingWarning',
+        ),
+      );
   }
 
   private load(workspaceId: string): Promise<Allowance> {
@@ -73,15 +106,29 @@ export class RunQuota {
     const quota = plan.quotas.workflow_runs ?? null;
     const limit = quota === null || overageAllowed(plan, 'workflow_runs') ? null : quota;
     let used = 0;
-    if (limit !== null) {
+    if (quota !== null) {
       const row = await this.knex('runs')
         .where({ workspace_id: workspaceId })
         .andWhere('created_at', '>=', account.currentPeriodStart)
         .andWhere('created_at', '<', account.currentPeriodEnd)
+        // Test runs of a draft (a version of the workflow's hidden companion) are not billed.
+        .whereNotExists(function testRuns() {
+          void this.select(1)
+            .from('workflow_versions as v')
+            .whereRaw('v.id = runs.version_id AND v.workflow_id <> runs.workflow_id');
+        })
         .count<{ count: string }>('* as count')
         .first();
       used = Number(row?.count ?? 0);
     }
-    return { planId, limit, used, periodEndMs: account.currentPeriodEnd.getTime(), loadedAt: Date.now() };
+    return {
+      planId,
+      limit,
+      used,
+      quota,
+      account,
+      periodEndMs: account.currentPeriodEnd.getTime(),
+      loadedAt: Date.now(),
+    };
   }
 }

@@ -1,20 +1,20 @@
 import type { Knex } from 'knex';
 import { effectivePlan, type BillingAccount, type BillingAccounts } from './accounts.js';
 import {
-  formatQuantity,
   getMeter,
   getPlan,
   meterIds,
   meters,
   nextPlanFor,
+  overageAllowed,
+  quotaMessage,
   type MeterId,
-  type Plan,
   type PlanId,
 } from './plans.js';
 import { QuotaExceeded, UsageRejected } from './errors.js';
 import { billingSettings } from './settings.js';
 
-export { QuotaExceeded, UsageRejected };
+export { overageAllowed, QuotaExceeded, quotaMessage, UsageRejected };
 
 export interface UsageInput {
   meter: MeterId;
@@ -87,15 +87,6 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export function graceMsFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   return billingSettings(env).REVFLOW_USAGE_GRACE_HOURS * 3_600_000;
-}
-
-/** "Free plan allows 100 emails per month; upgrade to Starter for 5,000". */
-export function quotaMessage(planId: PlanId, meter: MeterId, limit: number): string {
-  const plan = getPlan(planId);
-  const next = nextPlanFor(planId, meter);
-  const unit = getMeter(meter).unit;
-  const base = `${plan.title} plan allows ${formatQuantity(limit)} ${unit} per month`;
-  return next ? `${base}; upgrade to ${next.title} for ${formatQuantity(next.quotas[meter] ?? null)}` : base;
 }
 
 interface AggregateRow {
@@ -205,6 +196,12 @@ export class UsageMeter {
         .where({ workspace_id: workspaceId })
         .andWhere('created_at', '>=', range.start)
         .andWhere('created_at', '<', range.end)
+        // Test runs of a draft (a version of the workflow's hidden companion) are not billed.
+        .whereNotExists(function testRuns() {
+          void this.select(1)
+            .from('workflow_versions as v')
+            .whereRaw('v.id = runs.version_id AND v.workflow_id <> runs.workflow_id');
+        })
         .count<{ count: string }>('* as count')
         .first(),
     ]);
@@ -225,6 +222,49 @@ export class UsageMeter {
     }
     totals.workflow_runs += Number(runs?.count ?? 0);
     return totals;
+  }
+
+  /**
+   * One meter's aggregate over a period: what a reservation needs, on the (workspace, meter,
+   * occurred_at) index — every send used to aggregate every meter and count the month's runs.
+   */
+  async meterTotal(
+    workspaceId: string,
+    meter: MeterId,
+    period: Period,
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<number> {
+    const aggregation = getMeter(meter).aggregation;
+    const select =
+      aggregation === 'count'
+        ? 'count(*)'
+        : aggregation === 'sum'
+          ? 'coalesce(sum(quantity), 0)'
+          : aggregation === 'max'
+            ? 'coalesce(max(quantity), 0)'
+            : 'count(DISTINCT subject)';
+    const [events, runs] = await Promise.all([
+      db.raw<{ rows: Array<{ value: string }> }>(
+        `SELECT ${select} AS value FROM usage_events
+          WHERE workspace_id = ? AND meter = ? AND occurred_at >= ? AND occurred_at < ?`,
+        [workspaceId, meter, period.start, period.end],
+      ),
+      meter === 'workflow_runs'
+        ? db('runs')
+            .where({ workspace_id: workspaceId })
+            .andWhere('created_at', '>=', period.start)
+            .andWhere('created_at', '<', period.end)
+            // Test runs of a draft (a version of the workflow's hidden companion) are not billed.
+            .whereNotExists(function testRuns() {
+              void this.select(1)
+                .from('workflow_versions as v')
+                .whereRaw('v.id = runs.version_id AND v.workflow_id <> runs.workflow_id');
+            })
+            .count<{ count: string }>('* as count')
+            .first()
+        : Promise.resolve(undefined),
+    ]);
+    return Number(events.rows[0]?.value ?? 0) + Number(runs?.count ?? 0);
   }
 
   /** Usage per meter of the current period, with the effective plan's limits. */
@@ -265,9 +305,12 @@ export class UsageMeter {
     const planId = effectivePlan(account, this.now());
     const plan = getPlan(planId);
     const limit = plan.quotas[meter] ?? null;
-    const used = (
-      await this.totals(workspaceId, { start: account.currentPeriodStart, end: account.currentPeriodEnd }, db)
-    )[meter];
+    const used = await this.meterTotal(
+      workspaceId,
+      meter,
+      { start: account.currentPeriodStart, end: account.currentPeriodEnd },
+      db,
+    );
     if (limit === null) return { ok: true, meter, planId, used, limit, remaining: null, overage: false };
     // A gauge (max) is over when the new value is; the others when the sum is.
     const after = getMeter(meter).aggregation === 'max' ? Math.max(used, quantity) : used + quantity;
@@ -395,11 +438,6 @@ export class UsageMeter {
       await this.options.onThreshold?.({ workspaceId, account, planId, meter, used, limit, period });
     }
   }
-}
-
-/** Overage is billed per meter: only where the plan allows it and prices it. */
-export function overageAllowed(plan: Plan, meter: MeterId): boolean {
-  return plan.overage.allowed && plan.overage.prices[meter] !== undefined;
 }
 
 function formatAge(ms: number): string {

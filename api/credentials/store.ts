@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { CredentialsService, ResolvedCredential } from '../../nodes/services.js';
 // The allowedHosts/hostsSource fields of ResolvedCredential are declared there.
-import '../../nodes/actions/http-auth.js';
+import '../../nodes/http/auth.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { credentialTypeSchema, toSecret, type CredentialTypeName } from './schemas.js';
 

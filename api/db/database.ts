@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-p
 import { createKnex, urlForDatabase } from './knex.js';
 import { silentLogger, type DbLogger } from './logger.js';
 import { migrateLatest } from './migrations.js';
+import { databaseSettings } from './settings.js';
 
 export interface OpenDatabaseOptions {
   /** Use this server; default `DATABASE_URL`. Without one, an embedded PostgreSQL is started. */
@@ -35,20 +36,20 @@ const DEFAULT_EMBEDDED_PORT = 54329;
  * directory), bring its schema up to date and bind the Objection models to it.
  */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<Database> {
-  const env = options.env ?? process.env;
+  const settings = databaseSettings(options.env ?? process.env);
   const logger = options.logger ?? silentLogger;
-  const poolMax = options.poolMax ?? positiveInt(env.REVFLOW_DB_POOL_MAX, 'REVFLOW_DB_POOL_MAX');
-  const databaseUrl = nonEmpty(options.databaseUrl) ?? nonEmpty(env.DATABASE_URL);
+  const poolMax = options.poolMax ?? settings.REVFLOW_DB_POOL_MAX;
+  const databaseUrl = nonEmpty(options.databaseUrl) ?? settings.DATABASE_URL;
 
   let server: EmbeddedPostgresServer | undefined;
   let url: string;
   if (databaseUrl !== undefined) {
     url = databaseUrl;
   } else {
-    const dataDir = path.resolve(options.dataDir ?? nonEmpty(env.REVFLOW_DATA_DIR) ?? '.data');
+    const dataDir = path.resolve(options.dataDir ?? settings.REVFLOW_DATA_DIR ?? '.data');
     server = await startEmbeddedPostgres({
       clusterDir: path.join(dataDir, 'pg'),
-      port: positiveInt(env.REVFLOW_PG_PORT, 'REVFLOW_PG_PORT') ?? DEFAULT_EMBEDDED_PORT,
+      port: settings.REVFLOW_PG_PORT ?? DEFAULT_EMBEDDED_PORT,
       logger,
     });
     url = server.url(EMBEDDED_DATABASE);
@@ -104,12 +105,4 @@ export { urlForDatabase };
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
-}
-
-function positiveInt(value: string | undefined, name: string): number | undefined {
-  if (nonEmpty(value) === undefined) return undefined;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0)
-    throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return parsed;
 }

@@ -16,6 +16,9 @@ import * as outbound from '../../migrations/20261204000014_outbound.js';
 import * as analytics from '../../migrations/20261204000015_analytics.js';
 import * as releases from '../../migrations/20261204000016_releases.js';
 import * as feedback from '../../migrations/20261204000017_feedback.js';
+import * as voice from '../../migrations/20261204000018_voice.js';
+import * as knowledge from '../../migrations/20261204000019_knowledge.js';
+import * as observability from '../../migrations/20261204000020_observability.js';
 import { withConnection } from './pg-connection.js';
 
 /**
@@ -41,6 +44,9 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261204000015_analytics', module: analytics },
   { name: '20261204000016_releases', module: releases },
   { name: '20261204000017_feedback', module: feedback },
+  { name: '20261204000018_voice', module: voice },
+  { name: '20261204000019_knowledge', module: knowledge },
+  { name: '20261204000020_observability', module: observability },
 ];
 
 export interface NamedMigration {

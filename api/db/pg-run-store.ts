@@ -72,9 +72,9 @@ const STEP_VALUES = `x."runId", x."nodeId", x.status, COALESCE(x.attempts, 0), x
 const CREATE_SQL = `
 WITH new_runs AS (
   INSERT INTO runs (id, workspace_id, workflow_id, version_id, status, trigger_node_id, input, deadline_at,
-    retry_of, created_at, started_at, executor_id, output, error, finished_at, wake_at)
+    retry_of, created_at, started_at, executor_id, executed_by, output, error, finished_at, wake_at)
   SELECT r.id, r."workspaceId", r."workflowId", r."versionId", r.status, r."triggerNodeId", r.input,
-    r."deadlineAt", r."retryOf", r."createdAt", r."startedAt", r."executorId", r.output, r.error,
+    r."deadlineAt", r."retryOf", r."createdAt", r."startedAt", r."executorId", r."executorId", r.output, r.error,
     r."finishedAt", r."wakeAt"
   FROM json_to_recordset($1::json) AS r(id uuid, "workspaceId" uuid, "workflowId" uuid, "versionId" uuid,
     status text, "triggerNodeId" text, input jsonb, "deadlineAt" timestamptz, "retryOf" uuid,
@@ -121,7 +121,7 @@ const CLAIM_SQL = `
 WITH requests AS (
   SELECT * FROM json_to_recordset($1::json) AS c(id uuid, "executorId" text, "staleAfterMs" float8)
 ), claimed AS (
-  UPDATE runs AS t SET status = 'running', executor_id = c."executorId", started_at = COALESCE(t.started_at, now()),
+  UPDATE runs AS t SET status = 'running', executor_id = c."executorId", executed_by = c."executorId", started_at = COALESCE(t.started_at, now()),
     -- Taking a running run from another executor means that one died while running it.
     takeovers = t.takeovers + CASE WHEN t.status = 'running' AND t.executor_id IS DISTINCT FROM c."executorId"
       THEN 1 ELSE 0 END

@@ -18,6 +18,7 @@ export const PLATFORM_EVENT_PREFIXES = [
   'safety.',
   'analytics.',
   'voice.',
+  'call.',
   'knowledge.',
   'ai.',
 ] as const;

@@ -6,7 +6,7 @@ import type { Runtime } from '../../engine/runtime.js';
 import { finishedRunStatuses } from '../../engine/store.js';
 import { badRequest, conflict, notFound, ProblemError, sendProblem } from '../http/problem.js';
 import type { RunEvent } from '../../engine/execution.js';
-import { isReservedResponseHeader, type WebhookResponse } from '../../nodes/actions/webhook-respond.js';
+import { isReservedResponseHeader, type WebhookResponse } from '../../nodes/webhook/respond.js';
 import { assertCleanInput } from '../http/input-guard.js';
 import { WebhookRateLimiter, webhookRateLimitFromEnv } from './rate-limit.js';
 import { SignatureReplayGuard } from './replay.js';
@@ -111,6 +111,8 @@ export function webhookIngress(deps: IngressDeps): Router {
     '/hooks/:workspaceId/*path',
     express.raw({ type: () => true, limit: deps.bodyLimit }),
     async (req, res, next) => {
+      // Set once this request's signature is remembered: forgotten again if nothing was accepted.
+      let remembered: { workflowId: string; signature: string } | undefined;
       try {
         const workspaceId = String(req.params.workspaceId);
         const segments = (req.params as unknown as { path: string[] }).path;
@@ -144,10 +146,12 @@ export function webhookIngress(deps: IngressDeps): Router {
             { name: 'headers.idempotency-key', reason: 'length' },
           ]);
         if (signature !== undefined) {
-          if ((await replays.check(entry.workflowId, signature, key)) === 'replayed') {
+          const verdict = await replays.check(entry.workflowId, signature, key);
+          if (verdict === 'replayed') {
             const reason = 'This signed request was already received: sign every delivery anew';
             throw new ProblemError(409, 'Replayed request', reason, { reason });
           }
+          if (verdict === 'fresh') remembered = { workflowId: entry.workflowId, signature };
         }
         if (key !== undefined) {
           const claim = await claimKey(entry, key, runId);
@@ -183,6 +187,9 @@ export function webhookIngress(deps: IngressDeps): Router {
         }
         await respondWhenReady(deps, entry, runId, startRun, res);
       } catch (error) {
+        // Nothing was accepted (say, the run could not be stored): the sender may retry as is.
+        if (remembered && !res.headersSent)
+          await replays.forget(remembered.workflowId, remembered.signature).catch(() => undefined);
         next(error);
       }
     },

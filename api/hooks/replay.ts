@@ -45,4 +45,9 @@ export class SignatureReplayGuard {
       .first<{ idempotency_key: string | null } | undefined>('idempotency_key');
     return idempotencyKey !== undefined && seen?.idempotency_key === idempotencyKey ? 'retry' : 'replayed';
   }
+
+  /** A request that was refused after its signature was remembered: its sender may send it again. */
+  async forget(workflowId: string, signature: string): Promise<void> {
+    await this.knex('webhook_signatures').where({ workflow_id: workflowId, signature }).delete();
+  }
 }

@@ -50,21 +50,35 @@ export function redactUrl(url: string): string {
 const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * One structured line per request, with its id. Headers are cleaned by the serializers as well
- * as by the logger's redact paths, so a logger from elsewhere (without them) leaks nothing.
+ * One structured line per request, with its id: method, URL (tokens redacted), status, time.
+ * Headers are printed only at debug level (they flooded `npm start`'s terminal at info), and
+ * even then cleaned by the serializers as well as by the logger's redact paths, so a logger
+ * from elsewhere (without them) leaks nothing.
  */
 export function httpLogger(logger: Logger): RequestHandler {
+  const verbose = logger.isLevelEnabled('debug');
   return pinoHttp({
     logger,
     autoLogging: { ignore: (req: IncomingMessage) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? '') },
     customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
     serializers: {
-      req: (req: { url?: string; headers?: Record<string, unknown> }) => ({
-        ...req,
-        ...(req.url ? { url: redactUrl(req.url) } : {}),
-        headers: withoutSecrets(req.headers),
-      }),
-      res: (res: { headers?: Record<string, unknown> }) => ({ ...res, headers: withoutSecrets(res.headers) }),
+      req: (req: {
+        id?: unknown;
+        method?: string;
+        url?: string;
+        remoteAddress?: string;
+        headers?: Record<string, unknown>;
+      }) =>
+        verbose
+          ? { ...req, ...(req.url ? { url: redactUrl(req.url) } : {}), headers: withoutSecrets(req.headers) }
+          : {
+              id: req.id,
+              method: req.method,
+              url: req.url ? redactUrl(req.url) : req.url,
+              remoteAddress: req.remoteAddress,
+            },
+      res: (res: { statusCode?: number; headers?: Record<string, unknown> }) =>
+        verbose ? { ...res, headers: withoutSecrets(res.headers) } : { statusCode: res.statusCode },
     },
   }) as RequestHandler;
 }

@@ -3,7 +3,7 @@ import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import { parseConnectionUrl } from 'nodemailer/lib/shared/index.js';
 import SMTPConnection, { type SMTPConnectionOptions } from 'nodemailer/lib/smtp-connection/index.js';
 import type { CheckedTarget } from '../net/ssrf.js';
-import { credentialHostProblem } from '../../nodes/actions/http-auth.js';
+import { credentialHostProblem } from '../../nodes/http/auth.js';
 import type {
   CredentialSecret,
   CredentialsService,
@@ -12,6 +12,7 @@ import type {
   ResolvedCredential,
 } from '../../nodes/services.js';
 import type { DeliveryRecord, MailDeliveryLog } from './deliveries.js';
+import { countMailDelivery } from '../observability/metrics.js';
 
 export interface MailerOptions {
   credentials: CredentialsService;
@@ -202,7 +203,10 @@ export function createMailer(options: MailerOptions): MailService {
     async send(workspaceId: string, credentialId: string | undefined, message: MailMessage) {
       const log = options.deliveries;
       const done = await log?.find(workspaceId, message.messageId);
-      if (done) return { messageId: message.messageId, ...done };
+      if (done) {
+        countMailDelivery('duplicate');
+        return { messageId: message.messageId, ...done };
+      }
       const target = await targetFor(workspaceId, credentialId);
       const sender = message.from ?? target.from;
       if (!sender)
@@ -237,15 +241,18 @@ export function createMailer(options: MailerOptions): MailService {
       } catch (error) {
         // Refused after the end of DATA: the server does not have it, a retry may send it.
         const refused = typeof (error as { responseCode?: unknown }).responseCode === 'number';
+        countMailDelivery(refused ? 'refused' : 'failed');
         if (log && ended && refused) await log.forget(workspaceId, message.messageId);
         throw error;
       }
       if ('taken' in outcome) {
+        countMailDelivery('duplicate');
         return {
           messageId: message.messageId,
           ...((await log?.find(workspaceId, message.messageId)) ?? mark),
         };
       }
+      countMailDelivery('sent');
       await log?.confirm(workspaceId, message.messageId, outcome.sent);
       return { messageId: message.messageId, ...outcome.sent };
     },

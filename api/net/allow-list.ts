@@ -1,16 +1,40 @@
 import type { Knex } from 'knex';
 import { AllowList } from './ssrf.js';
 
-/** A workspace's outbound allow-list, cached briefly: it is read on every outbound request. */
+type HostCache = Map<string, { hosts: string[]; at: number }>;
+
+/**
+ * One cache per database in this process, shared by every OutboundAllowLists on it: the route
+ * that saves a list and the HTTP service that reads it are different instances, and a save
+ * must apply at once (issue 19), not when the reader's copy expires.
+ */
+const caches = new WeakMap<Knex, HostCache>();
+
+function cacheFor(knex: Knex): HostCache {
+  let cache = caches.get(knex);
+  if (!cache) {
+    cache = new Map();
+    caches.set(knex, cache);
+  }
+  return cache;
+}
+
+/**
+ * A workspace's outbound allow-list, cached briefly: it is read on every outbound request. A
+ * change applies at once in this process; other processes (queue-mode workers) read it again
+ * within `ttlMs` (1 s).
+ */
 export class OutboundAllowLists {
-  private readonly cache = new Map<string, { hosts: string[]; at: number }>();
+  private readonly cache: HostCache;
 
   constructor(
     private readonly knex: Knex,
     /** REVFLOW_SSRF_ALLOW_HOSTS: allowed for every workspace of this process. */
     private readonly processHosts: readonly string[],
     private readonly ttlMs = 1_000,
-  ) {}
+  ) {
+    this.cache = cacheFor(knex);
+  }
 
   async hostsOf(workspaceId: string): Promise<string[]> {
     const cached = this.cache.get(workspaceId);

@@ -51,57 +51,83 @@ export class CampaignStore {
        ON CONFLICT (workflow_id) DO NOTHING`,
       [workflowId, workspaceId],
     );
-    const row = await this.knex<CampaignRow>('outbound_campaigns').where({ workspace_id: workspaceId, workflow_id: workflowId }).first();
+    const row = await this.knex<CampaignRow>('outbound_campaigns')
+      .where({ workspace_id: workspaceId, workflow_id: workflowId })
+      .first();
     if (!row) throw notFoundError('The campaign workflow');
     return row;
   }
 
   async get(workspaceId: string, id: string): Promise<CampaignRow> {
     const row = /^[0-9a-f-]{36}$/i.test(id)
-      ? await this.knex<CampaignRow>('outbound_campaigns').where({ workspace_id: workspaceId }).andWhere((q) => {
-              void q.where({ id }).orWhere({ workflow_id: id });
-            })
-            .first()
+      ? await this.knex<CampaignRow>('outbound_campaigns')
+          .where({ workspace_id: workspaceId })
+          .andWhere((q) => {
+            void q.where({ id }).orWhere({ workflow_id: id });
+          })
+          .first()
       : undefined;
     if (!row) throw notFoundError('The campaign');
     return row;
   }
 
   async list(workspaceId: string): Promise<CampaignRow[]> {
-    return this.knex<CampaignRow>('outbound_campaigns').where({ workspace_id: workspaceId }).orderBy('created_at', 'desc').limit(500);
+    return this.knex<CampaignRow>('outbound_campaigns')
+      .where({ workspace_id: workspaceId })
+      .orderBy('created_at', 'desc')
+      .limit(500);
   }
 
   /**
    * Make a campaign active; the `campaigns` meter (max) records how many are active at once, so a
-   * plan's limit refuses one more with the plan's message. Serialised per workspace.
+   * plan's limit refuses one more with the plan's message. One conditional UPDATE decides which
+   * caller activates (the others read the winner's row); no lock is held while the meter is
+   * reserved — a transaction waiting on a lock while the holder needs a second pool connection
+   * for the meter exhausted the pool when 10,000 enrolments of a new campaign arrived at once.
    */
   async activate(workspaceId: string, campaign: CampaignRow): Promise<CampaignRow> {
     if (campaign.status === 'active') return campaign;
-    if (campaign.status === 'archived') throw new DomainError('conflict', 'campaign_archived', 'This campaign is archived');
-    return this.knex.transaction(async (trx) => {
-      await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', [`revflow-outbound-campaigns:${workspaceId}`]);
-      const fresh = await trx<CampaignRow>('outbound_campaigns').where({ id: campaign.id }).first();
-      if (fresh?.status === 'active') return fresh;
-      const [{ count }] = (await trx('outbound_campaigns').where({ workspace_id: workspaceId, status: 'active' }).count('* as count')) as [{ count: string }];
-      const active = Number(count) + 1;
+    if (campaign.status === 'archived')
+      throw new DomainError('conflict', 'campaign_archived', 'This campaign is archived');
+    const [won] = await this.knex<CampaignRow>('outbound_campaigns')
+      .where({ id: campaign.id, workspace_id: workspaceId })
+      .whereNot({ status: 'active' })
+      .whereNot({ status: 'archived' })
+      .update({ status: 'active', activated_at: this.knex.fn.now() as never })
+      .returning('*');
+    if (!won) {
+      const now = await this.knex<CampaignRow>('outbound_campaigns').where({ id: campaign.id }).first();
+      if (now?.status === 'active') return now;
+      throw new DomainError('conflict', 'campaign_archived', 'This campaign is archived');
+    }
+    const [{ count }] = (await this.knex('outbound_campaigns')
+      .where({ workspace_id: workspaceId, status: 'active' })
+      .count('* as count')) as [{ count: string }];
+    const active = Number(count);
+    try {
       await billingFor(this.knex).usage.reserve(workspaceId, {
         meter: 'campaigns',
         quantity: active,
         idempotencyKey: `campaigns:${campaign.id}:${active}:${Date.now()}`,
         source: 'outbound',
       });
-      const [row] = await trx<CampaignRow>('outbound_campaigns')
+    } catch (error) {
+      // Over the plan: the campaign goes back to what it was.
+      await this.knex('outbound_campaigns')
         .where({ id: campaign.id })
-        .update({ status: 'active', activated_at: trx.fn.now() as never })
-        .returning('*');
-      return row!;
-    });
+        .update({ status: campaign.status, activated_at: campaign.activated_at ?? null });
+      throw error;
+    }
+    return won;
   }
 
   async setStatus(workspaceId: string, id: string, status: CampaignStatus): Promise<CampaignRow> {
     const campaign = await this.get(workspaceId, id);
     if (status === 'active') return this.activate(workspaceId, campaign);
-    const [row] = await this.knex<CampaignRow>('outbound_campaigns').where({ id: campaign.id }).update({ status }).returning('*');
+    const [row] = await this.knex<CampaignRow>('outbound_campaigns')
+      .where({ id: campaign.id })
+      .update({ status })
+      .returning('*');
     return row!;
   }
 
@@ -114,12 +140,20 @@ export class CampaignStore {
     segment: string | null,
   ): Promise<{ enrollment: EnrollmentRow; fresh: boolean }> {
     const inserted = await this.knex('outbound_enrollments')
-      .insert({ workspace_id: workspaceId, campaign_id: campaign.id, lead_id: leadId, run_id: runId, segment })
+      .insert({
+        workspace_id: workspaceId,
+        campaign_id: campaign.id,
+        lead_id: leadId,
+        run_id: runId,
+        segment,
+      })
       .onConflict(['campaign_id', 'lead_id'])
       .ignore()
       .returning('*');
     if (inserted.length > 0) return { enrollment: inserted[0] as EnrollmentRow, fresh: true };
-    const existing = await this.knex<EnrollmentRow>('outbound_enrollments').where({ campaign_id: campaign.id, lead_id: leadId }).first();
+    const existing = await this.knex<EnrollmentRow>('outbound_enrollments')
+      .where({ campaign_id: campaign.id, lead_id: leadId })
+      .first();
     return { enrollment: existing!, fresh: existing?.run_id === runId };
   }
 
@@ -128,7 +162,11 @@ export class CampaignStore {
   }
 
   /** Stop an active enrolment; true when this call stopped it. */
-  async stop(enrollmentId: string, reason: StopInfo['reason'], db: Knex | Knex.Transaction = this.knex): Promise<boolean> {
+  async stop(
+    enrollmentId: string,
+    reason: StopInfo['reason'],
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<boolean> {
     const rows = await db('outbound_enrollments')
       .where({ id: enrollmentId, status: 'active' })
       .update({ status: 'stopped', stop_reason: reason, stopped_at: db.fn.now() })
@@ -137,13 +175,23 @@ export class CampaignStore {
   }
 
   async activeEnrollmentsOf(workspaceId: string, leadId: string): Promise<EnrollmentRow[]> {
-    return this.knex<EnrollmentRow>('outbound_enrollments').where({ workspace_id: workspaceId, lead_id: leadId, status: 'active' });
+    return this.knex<EnrollmentRow>('outbound_enrollments').where({
+      workspace_id: workspaceId,
+      lead_id: leadId,
+      status: 'active',
+    });
   }
 
   /** One send row per (enrolment, step); the variant's send is counted with it, atomically. */
   async recordSend(
     workspaceId: string,
-    send: { envelope: OutboundEnvelope; step: string; messageId: string; subject: string; variant?: { picker: string; key: string } },
+    send: {
+      envelope: OutboundEnvelope;
+      step: string;
+      messageId: string;
+      subject: string;
+      variant?: { picker: string; key: string };
+    },
   ): Promise<{ sendId: string; counted: boolean }> {
     const { envelope } = send;
     return this.knex.transaction(async (trx) => {
@@ -164,7 +212,9 @@ export class CampaignStore {
         .ignore()
         .returning('id');
       if (inserted.length === 0) {
-        const row = await trx('outbound_sends').where({ enrollment_id: envelope.enrollmentId, step: send.step }).first<{ id: string }>('id');
+        const row = await trx('outbound_sends')
+          .where({ enrollment_id: envelope.enrollmentId, step: send.step })
+          .first<{ id: string }>('id');
         return { sendId: row.id, counted: false };
       }
       const sendId = (inserted[0] as { id: string }).id;
@@ -184,41 +234,80 @@ export class CampaignStore {
           campaign_id: envelope.campaignId,
           kind: 'sent',
           dedup_key: `sent:${send.messageId}`,
-          data: JSON.stringify({ subject: send.subject, step: send.step, variant: send.variant?.key ?? null }),
+          data: JSON.stringify({
+            subject: send.subject,
+            step: send.step,
+            variant: send.variant?.key ?? null,
+          }),
         })
         .onConflict(['workspace_id', 'dedup_key'])
         .ignore();
-      await trx('outbound_leads').where({ id: envelope.lead.id, status: 'new' }).update({ status: 'contacted', updated_at: trx.fn.now() });
+      await trx('outbound_leads')
+        .where({ id: envelope.lead.id, status: 'new' })
+        .update({ status: 'contacted', updated_at: trx.fn.now() });
       return { sendId, counted: true };
     });
   }
 
-  async variantCounts(workspaceId: string, key: { campaignId: string; picker: string; segment: string }): Promise<VariantCounts[]> {
-    const rows = (await this.knex('outbound_variant_stats')
-      .where({ workspace_id: workspaceId, campaign_id: key.campaignId, picker: key.picker, segment: key.segment })
-      .select('variant', 'sends', 'rewards', 'replies')) as VariantCounts[];
-    return rows;
+  async variantCounts(
+    workspaceId: string,
+    key: { campaignId: string; picker: string; segment: string },
+  ): Promise<VariantCounts[]> {
+    return this.knex('outbound_variant_stats')
+      .where({
+        workspace_id: workspaceId,
+        campaign_id: key.campaignId,
+        picker: key.picker,
+        segment: key.segment,
+      })
+      .select<VariantCounts[]>('variant', 'sends', 'rewards', 'replies');
   }
 
   /** Reward the variant of a send once (a positive reply or a meeting), atomically. */
-  async reward(send: { id: string; campaign_id: string; picker: string | null; segment: string | null; variant: string | null }, trx: Knex.Transaction): Promise<boolean> {
-    const taken = await trx('outbound_sends').where({ id: send.id, rewarded: false }).update({ rewarded: true }).returning('id');
+  async reward(
+    send: {
+      id: string;
+      campaign_id: string;
+      picker: string | null;
+      segment: string | null;
+      variant: string | null;
+    },
+    trx: Knex.Transaction,
+  ): Promise<boolean> {
+    const taken = await trx('outbound_sends')
+      .where({ id: send.id, rewarded: false })
+      .update({ rewarded: true })
+      .returning('id');
     if (taken.length === 0 || !send.picker || !send.variant) return taken.length > 0;
     await trx('outbound_variant_stats')
-      .where({ campaign_id: send.campaign_id, picker: send.picker, segment: send.segment ?? '', variant: send.variant })
+      .where({
+        campaign_id: send.campaign_id,
+        picker: send.picker,
+        segment: send.segment ?? '',
+        variant: send.variant,
+      })
       .increment('rewards', 1);
     return true;
   }
 
   private async configuredVariants(campaign: CampaignRow): Promise<Map<string, string[]>> {
-    const row = (await this.knex('workflows as w')
-      .join('workflow_versions as v', 'v.id', this.knex.raw('coalesce(w.active_version_id, w.published_version_id)'))
+    type Doc = {
+      nodes?: Array<{ id: string; type: string; config?: { variants?: Array<{ key?: unknown }> } }>;
+    };
+    const row = await this.knex('workflows as w')
+      .join(
+        'workflow_versions as v',
+        'v.id',
+        this.knex.raw('coalesce(w.active_version_id, w.published_version_id)'),
+      )
       .where({ 'w.id': campaign.workflow_id, 'w.workspace_id': campaign.workspace_id })
-      .first('v.document')) as { document?: { nodes?: Array<{ id: string; type: string; config?: { variants?: Array<{ key?: unknown }> } }> } } | undefined;
+      .first<{ document?: Doc } | undefined>('v.document');
     const pickers = new Map<string, string[]>();
     for (const node of row?.document?.nodes ?? []) {
       if (node.type !== 'outbound.pickVariant') continue;
-      const keys = (node.config?.variants ?? []).map((variant) => variant.key).filter((key): key is string => typeof key === 'string');
+      const keys = (node.config?.variants ?? [])
+        .map((variant) => variant.key)
+        .filter((key): key is string => typeof key === 'string');
       pickers.set(node.id, keys);
     }
     return pickers;
@@ -227,7 +316,9 @@ export class CampaignStore {
   /** What the Campaigns page shows: per-variant counts with intervals and posterior share, and a per-step funnel. */
   async stats(workspaceId: string, campaign: CampaignRow) {
     const [variants, steps, enrollments] = await Promise.all([
-      this.knex('outbound_variant_stats').where({ workspace_id: workspaceId, campaign_id: campaign.id }).orderBy(['picker', 'segment', 'variant']),
+      this.knex('outbound_variant_stats')
+        .where({ workspace_id: workspaceId, campaign_id: campaign.id })
+        .orderBy(['picker', 'segment', 'variant']),
       this.knex('outbound_sends')
         .where({ workspace_id: workspaceId, campaign_id: campaign.id })
         .groupBy('step')
@@ -243,7 +334,14 @@ export class CampaignStore {
         .select('status', 'stop_reason')
         .count('* as count'),
     ]);
-    type StatRow = { picker: string; segment: string; variant: string; sends: number; rewards: number; replies: number };
+    type StatRow = {
+      picker: string;
+      segment: string;
+      variant: string;
+      sends: number;
+      rewards: number;
+      replies: number;
+    };
     // Variants not sent yet are shown too: they come from the campaign workflow's current version.
     const rows = [...(variants as StatRow[])];
     for (const [picker, keys] of await this.configuredVariants(campaign)) {
@@ -290,7 +388,9 @@ export class CampaignStore {
     for (const row of enrollments as Array<{ status: string; stop_reason: string | null; count: string }>) {
       enrolled.total += Number(row.count);
       if (row.status === 'active') enrolled.active += Number(row.count);
-      else enrolled.stopped[row.stop_reason ?? row.status] = (enrolled.stopped[row.stop_reason ?? row.status] ?? 0) + Number(row.count);
+      else
+        enrolled.stopped[row.stop_reason ?? row.status] =
+          (enrolled.stopped[row.stop_reason ?? row.status] ?? 0) + Number(row.count);
     }
     return { campaign: presentCampaign(campaign), variants: variantStats, funnel, enrolled };
   }

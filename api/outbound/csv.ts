@@ -16,7 +16,16 @@ export const MAX_IMPORT_ROWS = 10_000;
 const MAX_COLUMNS = 100;
 const MAX_CELL = 2000;
 
-export const leadFields = ['email', 'name', 'company', 'title', 'domain', 'timezone', 'country', 'source'] as const;
+export const leadFields = [
+  'email',
+  'name',
+  'company',
+  'title',
+  'domain',
+  'timezone',
+  'country',
+  'source',
+] as const;
 
 /** A target: a lead field, `attributes.<name>`, or `ignore`. */
 export const mappingTarget = z.union([
@@ -56,9 +65,14 @@ export function parseCsv(text: string): ParsedCsv {
   const [header, ...rows] = parsed.data;
   if (!header || header.length === 0 || header.every((cell) => cell.trim() === ''))
     throw invalidInput('csv', 'has no header row: the first line must name the columns');
-  if (header.length > MAX_COLUMNS) throw invalidInput('csv', `has ${header.length} columns; at most ${MAX_COLUMNS}`);
+  if (header.length > MAX_COLUMNS)
+    throw invalidInput('csv', `has ${header.length} columns; at most ${MAX_COLUMNS}`);
   if (rows.length > MAX_IMPORT_ROWS)
-    throw invalidInput('csv', `has ${rows.length.toLocaleString('en-US')} rows; import at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} at a time`, 'too_many_rows');
+    throw invalidInput(
+      'csv',
+      `has ${rows.length.toLocaleString('en-US')} rows; import at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} at a time`,
+      'too_many_rows',
+    );
   return { columns: header.map((cell) => cell.trim()), rows };
 }
 
@@ -66,12 +80,17 @@ export function suggestMapping(columns: string[]): Mapping {
   const mapping: Mapping = {};
   const taken = new Set<string>();
   for (const column of columns) {
-    const field = leadFields.find((candidate) => !taken.has(candidate) && SYNONYMS[candidate].test(column.trim()));
+    const field = leadFields.find(
+      (candidate) => !taken.has(candidate) && SYNONYMS[candidate].test(column.trim()),
+    );
     if (field) {
       mapping[column] = field;
       taken.add(field);
     } else {
-      const name = column.replace(/[^A-Za-z0-9_ -]/g, '').trim().slice(0, 60);
+      const name = column
+        .replace(/[^A-Za-z0-9_ -]/g, '')
+        .trim()
+        .slice(0, 60);
       mapping[column] = name ? `attributes.${name}` : 'ignore';
     }
   }
@@ -90,40 +109,65 @@ export function mapRows(
   return parsed.rows.map((cells, index) => {
     const row = index + 1;
     const errors: RowError[] = [];
-    const record: Record<string, unknown> = {};
+    const record: Record<string, string> = {};
     const attributes: Record<string, string> = {};
     if (cells.length !== parsed.columns.length)
-      errors.push({ row, field: 'row', message: `has ${cells.length} cells; the header has ${parsed.columns.length}` });
+      errors.push({
+        row,
+        field: 'row',
+        message: `has ${cells.length} cells; the header has ${parsed.columns.length}`,
+      });
     parsed.columns.forEach((column, at) => {
       const target = mapping[column] ?? 'ignore';
       const value = (cells[at] ?? '').trim();
       if (target === 'ignore' || value === '') return;
       if (value.includes('\uFFFD'))
-        errors.push({ row, field: column, message: 'is not valid UTF-8: save the file as UTF-8 and import again' });
-      else if (value.length > MAX_CELL) errors.push({ row, field: column, message: `is longer than ${MAX_CELL} characters` });
+        errors.push({
+          row,
+          field: column,
+          message: 'is not valid UTF-8: save the file as UTF-8 and import again',
+        });
+      else if (value.length > MAX_CELL)
+        errors.push({ row, field: column, message: `is longer than ${MAX_CELL} characters` });
       else if (target.startsWith('attributes.')) attributes[target.slice('attributes.'.length)] = value;
       else record[target] = value;
     });
     const email = typeof record.email === 'string' ? normaliseEmail(record.email) : undefined;
     if (!record.email) errors.push({ row, field: 'email', message: 'is empty' });
-    else if (!email) errors.push({ row, field: 'email', message: `"${String(record.email).slice(0, 80)}" is not an email address` });
+    else if (!email)
+      errors.push({ row, field: 'email', message: `"${record.email.slice(0, 80)}" is not an email address` });
     // A repeated email is not an error: it merges into the same lead by the merge rule.
     const duplicateOf = email ? seen.get(email) : undefined;
     if (email && duplicateOf === undefined) seen.set(email, row);
     if (errors.length > 0) return { row, errors };
     const parsedLead = leadInputSchema.safeParse({ ...record, attributes });
     if (!parsedLead.success) {
-      for (const issue of parsedLead.error.issues) errors.push({ row, field: issue.path.join('.') || 'row', message: issue.message });
+      for (const issue of parsedLead.error.issues)
+        errors.push({ row, field: issue.path.join('.') || 'row', message: issue.message });
       return { row, errors };
     }
     return { row, lead: parsedLead.data, errors, ...(duplicateOf !== undefined && { duplicateOf }) };
   });
 }
 
-const exportColumns = ['email', 'name', 'company', 'title', 'domain', 'timezone', 'country', 'source', 'status', 'score', 'createdAt'] as const;
+const exportColumns = [
+  'email',
+  'name',
+  'company',
+  'title',
+  'domain',
+  'timezone',
+  'country',
+  'source',
+  'status',
+  'score',
+  'createdAt',
+] as const;
 
 export function leadsToCsv(leads: Lead[]): string {
-  const attributeNames = [...new Set(leads.flatMap((lead) => Object.keys(lead.attributes)))].sort().slice(0, 200);
+  const attributeNames = [...new Set(leads.flatMap((lead) => Object.keys(lead.attributes)))]
+    .sort()
+    .slice(0, 200);
   const rows = leads.map((lead) => [
     ...exportColumns.map((column) => {
       const value = lead[column];
@@ -131,9 +175,16 @@ export function leadsToCsv(leads: Lead[]): string {
     }),
     ...attributeNames.map((name) => {
       const value = lead.attributes[name];
-      return value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+      return value === null || value === undefined
+        ? ''
+        : typeof value === 'object'
+          ? JSON.stringify(value)
+          : String(value);
     }),
   ]);
   // escapeFormulae: a cell starting with = + - @ tab or CR is prefixed with ' (no spreadsheet injection).
-  return Papa.unparse({ fields: [...exportColumns, ...attributeNames.map((name) => `attributes.${name}`)], data: rows }, { escapeFormulae: true });
+  return Papa.unparse(
+    { fields: [...exportColumns, ...attributeNames.map((name) => `attributes.${name}`)], data: rows },
+    { escapeFormulae: true },
+  );
 }

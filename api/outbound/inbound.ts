@@ -3,7 +3,13 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import type { Json } from '../../engine/json.js';
 import type { Runtime } from '../../engine/runtime.js';
-import { classifyByRules, isReplyClass, replyCategories, replyText, type ReplyClass } from '../../nodes/outbound/classify.js';
+import {
+  classifyByRules,
+  isReplyClass,
+  replyCategories,
+  replyText,
+  type ReplyClass,
+} from '../../nodes/outbound/classify.js';
 import { OUTBOUND_SIGNAL, type OutboundSignalPayload, type StopInfo } from '../../nodes/outbound/service.js';
 import { billingFor } from '../billing/hub.js';
 import { platformEvents } from '../events/platform.js';
@@ -25,13 +31,16 @@ const header = z.string().max(8000);
 export const inboundEventSchema = z.object({
   id: z.string().min(1).max(200).optional().describe("The sender's event id: a repeat is applied once"),
   type: z.enum(inboundTypes),
-  inReplyTo: header.optional().describe('The reply\'s In-Reply-To header'),
-  references: header.optional().describe('The reply\'s References header'),
+  inReplyTo: header.optional().describe("The reply's In-Reply-To header"),
+  references: header.optional().describe("The reply's References header"),
   messageId: header.optional().describe('Message-ID of the send this is about (bounces) or of the reply'),
   from: z.string().max(320).optional().describe("The lead's address, when no Message-ID matches"),
   subject: z.string().max(2000).optional(),
   text: z.string().max(100_000).optional().describe('The reply text'),
-  classification: z.enum(['positive', 'neutral', 'negative', 'out_of_office', 'unsubscribe']).optional().describe('Skip classification'),
+  classification: z
+    .enum(['positive', 'neutral', 'negative', 'out_of_office', 'unsubscribe'])
+    .optional()
+    .describe('Skip classification'),
   occurredAt: z.iso.datetime({ offset: true }).optional(),
 });
 export type InboundEvent = z.infer<typeof inboundEventSchema>;
@@ -62,7 +71,8 @@ interface SendRow {
   message_id: string;
 }
 
-const messageIds = (value: string | undefined): string[] => (value ? (value.match(/<[^<>\s]{1,500}>/g) ?? []) : []);
+const messageIds = (value: string | undefined): string[] =>
+  value ? (value.match(/<[^<>\s]{1,500}>/g) ?? []) : [];
 
 export class InboundProcessor {
   constructor(
@@ -72,24 +82,41 @@ export class InboundProcessor {
   ) {}
 
   private async findSend(workspaceId: string, event: InboundEvent): Promise<SendRow | undefined> {
-    const candidates = [...messageIds(event.inReplyTo), ...messageIds(event.references).reverse(), ...messageIds(event.messageId)];
+    const candidates = [
+      ...messageIds(event.inReplyTo),
+      ...messageIds(event.references).reverse(),
+      ...messageIds(event.messageId),
+    ];
     for (const id of candidates) {
-      const send = await this.knex<SendRow>('outbound_sends').where({ workspace_id: workspaceId, message_id: id }).first();
+      const send = await this.knex<SendRow>('outbound_sends')
+        .where({ workspace_id: workspaceId, message_id: id })
+        .first();
       if (send) return send;
     }
     if (!event.from) return undefined;
     const lead = await this.outbound.leads.byEmail(workspaceId, event.from.replace(/^.*<([^>]+)>.*$/, '$1'));
     if (!lead) return undefined;
-    return this.knex<SendRow>('outbound_sends').where({ workspace_id: workspaceId, lead_id: lead.id }).orderBy('sent_at', 'desc').first();
+    return this.knex<SendRow>('outbound_sends')
+      .where({ workspace_id: workspaceId, lead_id: lead.id })
+      .orderBy('sent_at', 'desc')
+      .first();
   }
 
-  private async classify(workspaceId: string, event: InboundEvent, key: string): Promise<{ label: ReplyClass; by: string }> {
+  private async classify(
+    workspaceId: string,
+    event: InboundEvent,
+    key: string,
+  ): Promise<{ label: ReplyClass; by: string }> {
     if (event.classification) return { label: event.classification, by: 'given' };
     const text = replyText(`${event.subject ?? ''}\n${event.text ?? ''}`);
     const ai = nodeServicesOf(this.knex)?.ai;
     if (ai) {
       try {
-        const answer = await ai.classify(workspaceId, { text, categories: replyCategories, multiLabel: false }, { idempotencyKey: `outbound-reply:${key}` });
+        const answer = await ai.classify(
+          workspaceId,
+          { text, categories: replyCategories, multiLabel: false },
+          { idempotencyKey: `outbound-reply:${key}` },
+        );
         const label = answer.labels[0];
         if (label && isReplyClass(label)) return { label, by: `ai:${answer.provider}` };
       } catch {
@@ -101,7 +128,9 @@ export class InboundProcessor {
 
   async process(workspaceId: string, event: InboundEvent): Promise<InboundResult> {
     const send = await this.findSend(workspaceId, event);
-    let lead: LeadRow | undefined = send ? await this.knex<LeadRow>('outbound_leads').where({ id: send.lead_id }).first() : undefined;
+    let lead: LeadRow | undefined = send
+      ? await this.knex<LeadRow>('outbound_leads').where({ id: send.lead_id }).first()
+      : undefined;
     if (!lead && event.from) lead = await this.outbound.leads.byEmail(workspaceId, event.from);
     const base = { stoppedEnrollments: 0, resumedRuns: 0 };
     if (!lead) return { matched: false, duplicate: false, ...base };
@@ -116,7 +145,13 @@ export class InboundProcessor {
       ({ label: classification, by: classifiedBy } = await this.classify(workspaceId, event, dedup));
       if (classification === 'unsubscribe') type = 'unsubscribe';
     }
-    const kind = { reply: 'replied', bounce: 'bounced', unsubscribe: 'unsubscribed', complaint: 'complained', meeting: 'meeting' }[type];
+    const kind = {
+      reply: 'replied',
+      bounce: 'bounced',
+      unsubscribe: 'unsubscribed',
+      complaint: 'complained',
+      meeting: 'meeting',
+    }[type];
     const inserted = await this.knex('outbound_events')
       .insert({
         workspace_id: workspaceId,
@@ -126,7 +161,11 @@ export class InboundProcessor {
         kind,
         classification: classification ?? null,
         dedup_key: dedup,
-        data: JSON.stringify({ subject: event.subject ?? null, text: (event.text ?? '').slice(0, 4000), classifiedBy: classifiedBy ?? null }),
+        data: JSON.stringify({
+          subject: event.subject ?? null,
+          text: (event.text ?? '').slice(0, 4000),
+          classifiedBy: classifiedBy ?? null,
+        }),
         occurred_at: occurredAt,
       })
       .onConflict(['workspace_id', 'dedup_key'])
@@ -137,11 +176,28 @@ export class InboundProcessor {
     const eventId = (inserted[0] as { id: string }).id;
 
     // An out-of-office is noted on the timeline; the sequence goes on.
-    if (classification === 'out_of_office') return { matched: true, duplicate: false, eventId, ...ids, classification, ...(classifiedBy && { classifiedBy }), ...base };
+    if (classification === 'out_of_office')
+      return {
+        matched: true,
+        duplicate: false,
+        eventId,
+        ...ids,
+        classification,
+        ...(classifiedBy && { classifiedBy }),
+        ...base,
+      };
 
     const positive = type === 'meeting' || classification === 'positive';
     const stop: StopInfo['reason'] =
-      type === 'reply' ? 'replied' : type === 'meeting' ? 'meeting' : type === 'bounce' ? 'bounced' : type === 'complaint' ? 'complained' : 'unsubscribed';
+      type === 'reply'
+        ? 'replied'
+        : type === 'meeting'
+          ? 'meeting'
+          : type === 'bounce'
+            ? 'bounced'
+            : type === 'complaint'
+              ? 'complained'
+              : 'unsubscribed';
     const enrollments: string[] = [];
     await this.knex.transaction(async (trx) => {
       if (send && (type === 'reply' || type === 'meeting')) {
@@ -153,26 +209,53 @@ export class InboundProcessor {
           .returning('id');
         if (first.length > 0 && send.picker && send.variant)
           await trx('outbound_variant_stats')
-            .where({ campaign_id: send.campaign_id, picker: send.picker, segment: send.segment ?? '', variant: send.variant })
+            .where({
+              campaign_id: send.campaign_id,
+              picker: send.picker,
+              segment: send.segment ?? '',
+              variant: send.variant,
+            })
             .increment('replies', 1);
         if (positive) await this.outbound.campaigns.reward(send, trx);
       }
-      if (send && type === 'bounce') await trx('outbound_sends').where({ id: send.id }).update({ status: 'bounced' });
-      const status = { reply: 'replied', meeting: 'meeting', bounce: 'bounced', unsubscribe: 'unsubscribed', complaint: 'unsubscribed' }[type];
+      if (send && type === 'bounce')
+        await trx('outbound_sends').where({ id: send.id }).update({ status: 'bounced' });
+      const status = {
+        reply: 'replied',
+        meeting: 'meeting',
+        bounce: 'bounced',
+        unsubscribe: 'unsubscribed',
+        complaint: 'unsubscribed',
+      }[type];
       // A reply does not undo a meeting or a win.
-      const keep = type === 'reply' ? ['meeting', 'won', 'unsubscribed', 'bounced'] : type === 'meeting' ? ['won'] : [];
-      await trx('outbound_leads').where({ id: lead.id }).whereNotIn('status', keep).update({ status, updated_at: trx.fn.now() });
+      const keep =
+        type === 'reply' ? ['meeting', 'won', 'unsubscribed', 'bounced'] : type === 'meeting' ? ['won'] : [];
+      await trx('outbound_leads')
+        .where({ id: lead.id })
+        .whereNotIn('status', keep)
+        .update({ status, updated_at: trx.fn.now() });
       if (type === 'bounce' || type === 'unsubscribe' || type === 'complaint') {
-        const reason: SuppressionReason = type === 'bounce' ? 'bounced' : type === 'complaint' ? 'complained' : 'unsubscribed';
+        const reason: SuppressionReason =
+          type === 'bounce' ? 'bounced' : type === 'complaint' ? 'complained' : 'unsubscribed';
         await this.outbound.leads.suppress(workspaceId, lead.email, reason, undefined, trx);
       }
       // Replies and meetings stop the campaign they answer; the others every campaign of the lead.
       const targets =
         (type === 'reply' || type === 'meeting') && send?.enrollment_id
           ? [send.enrollment_id]
-          : (await trx('outbound_enrollments').where({ workspace_id: workspaceId, lead_id: lead.id, status: 'active' }).select('id')).map((row: { id: string }) => row.id);
+          : (
+              await trx('outbound_enrollments')
+                .where({ workspace_id: workspaceId, lead_id: lead.id, status: 'active' })
+                .select('id')
+            ).map((row: { id: string }) => row.id);
       for (const id of targets) if (await this.outbound.campaigns.stop(id, stop, trx)) enrollments.push(id);
-      const name = { reply: 'outbound.replied', meeting: 'outbound.meeting_booked', bounce: 'outbound.bounced', unsubscribe: 'outbound.unsubscribed', complaint: 'outbound.complained' }[type];
+      const name = {
+        reply: 'outbound.replied',
+        meeting: 'outbound.meeting_booked',
+        bounce: 'outbound.bounced',
+        unsubscribe: 'outbound.unsubscribed',
+        complaint: 'outbound.complained',
+      }[type];
       await platformEvents(this.knex).emit(
         {
           workspaceId,
@@ -195,7 +278,12 @@ export class InboundProcessor {
     billingFor(this.knex).outbox.flushSoon();
     // The score learns from what the lead did (a bounce says nothing about fit).
     if (positive || classification === 'negative' || type === 'unsubscribe')
-      await this.outbound.models.learn(workspaceId, (await this.outbound.leads.row(workspaceId, lead.id)), positive ? 1 : 0, `${lead.id}:${dedup}`);
+      await this.outbound.models.learn(
+        workspaceId,
+        await this.outbound.leads.row(workspaceId, lead.id),
+        positive ? 1 : 0,
+        `${lead.id}:${dedup}`,
+      );
     let resumed = 0;
     for (const enrollmentId of enrollments) {
       const payload: OutboundSignalPayload = {
@@ -205,10 +293,21 @@ export class InboundProcessor {
         eventId,
         data: { type, subject: event.subject ?? null },
       };
-      const delivered = await this.runtime().signal(workspaceId, OUTBOUND_SIGNAL, enrollmentId, payload as unknown as Json);
+      const delivered = await this.runtime().signal(
+        workspaceId,
+        OUTBOUND_SIGNAL,
+        enrollmentId,
+        payload as unknown as Json,
+      );
       resumed += delivered.length;
     }
-    const platformEvent = { reply: 'outbound.replied', meeting: 'outbound.meeting_booked', bounce: 'outbound.bounced', unsubscribe: 'outbound.unsubscribed', complaint: 'outbound.complained' }[type];
+    const platformEvent = {
+      reply: 'outbound.replied',
+      meeting: 'outbound.meeting_booked',
+      bounce: 'outbound.bounced',
+      unsubscribe: 'outbound.unsubscribed',
+      complaint: 'outbound.complained',
+    }[type];
     return {
       matched: true,
       duplicate: false,

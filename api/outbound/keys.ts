@@ -17,7 +17,11 @@ export class OutboundKeys {
 
   private box(): SecretBox {
     if (!this.secrets)
-      throw new DomainError('unavailable', 'no_encryption_key', 'Outbound needs REVFLOW_ENCRYPTION_KEY to sign links and webhooks');
+      throw new DomainError(
+        'unavailable',
+        'no_encryption_key',
+        'Outbound needs REVFLOW_ENCRYPTION_KEY to sign links and webhooks',
+      );
     return this.secrets;
   }
 
@@ -25,11 +29,18 @@ export class OutboundKeys {
   async secret(workspaceId: string): Promise<string> {
     const box = this.box();
     const aad = `outbound:${workspaceId}`;
-    let row = await this.knex('outbound_settings').where({ workspace_id: workspaceId }).first<{ secret_sealed: string } | undefined>('secret_sealed');
+    let row = await this.knex('outbound_settings')
+      .where({ workspace_id: workspaceId })
+      .first<{ secret_sealed: string } | undefined>('secret_sealed');
     if (!row) {
       const sealed = box.seal(randomBytes(32).toString('base64url'), aad);
-      await this.knex('outbound_settings').insert({ workspace_id: workspaceId, secret_sealed: sealed }).onConflict('workspace_id').ignore();
-      row = await this.knex('outbound_settings').where({ workspace_id: workspaceId }).first<{ secret_sealed: string }>('secret_sealed');
+      await this.knex('outbound_settings')
+        .insert({ workspace_id: workspaceId, secret_sealed: sealed })
+        .onConflict('workspace_id')
+        .ignore();
+      row = await this.knex('outbound_settings')
+        .where({ workspace_id: workspaceId })
+        .first<{ secret_sealed: string }>('secret_sealed');
     }
     // Read each time (no cache): a rotation applies at once in every process.
     return box.open(row.secret_sealed, aad);
@@ -47,7 +58,9 @@ export class OutboundKeys {
   }
 
   async unsubscribeToken(workspaceId: string, leadId: string): Promise<string> {
-    const mac = createHmac('sha256', await this.secret(workspaceId)).update(`unsubscribe:${workspaceId}:${leadId}`).digest('base64url');
+    const mac = createHmac('sha256', await this.secret(workspaceId))
+      .update(`unsubscribe:${workspaceId}:${leadId}`)
+      .digest('base64url');
     return `${workspaceId}.${leadId}.${mac}`;
   }
 
@@ -58,12 +71,18 @@ export class OutboundKeys {
     if (parts.length !== 3) return undefined;
     const [workspaceId = '', leadId = '', mac = ''] = parts;
     if (!uuid.test(workspaceId) || !uuid.test(leadId) || !/^[A-Za-z0-9_-]{43}$/.test(mac)) return undefined;
-    const exists = await this.knex('outbound_settings').where({ workspace_id: workspaceId }).first('workspace_id');
+    const exists = await this.knex('outbound_settings')
+      .where({ workspace_id: workspaceId })
+      .first<{ workspace_id: string } | undefined>('workspace_id');
     if (!exists) return undefined;
     const expected = Buffer.from(
-      createHmac('sha256', await this.secret(workspaceId)).update(`unsubscribe:${workspaceId}:${leadId}`).digest('base64url'),
+      createHmac('sha256', await this.secret(workspaceId))
+        .update(`unsubscribe:${workspaceId}:${leadId}`)
+        .digest('base64url'),
     );
     const given = Buffer.from(mac);
-    return given.length === expected.length && timingSafeEqual(given, expected) ? { workspaceId, leadId } : undefined;
+    return given.length === expected.length && timingSafeEqual(given, expected)
+      ? { workspaceId, leadId }
+      : undefined;
   }
 }

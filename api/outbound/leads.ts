@@ -11,7 +11,8 @@ import { billingFor } from '../billing/hub.js';
 export const suppressionReasons = ['unsubscribed', 'bounced', 'complained', 'manual'] as const;
 export type SuppressionReason = (typeof suppressionReasons)[number];
 
-const EMAIL = /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
+const EMAIL =
+  /^[^\s@<>()",;:\\[\]]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
 
 /** Trimmed and lower-cased; undefined when it is not an address. */
 export function normaliseEmail(raw: string): string | undefined {
@@ -27,10 +28,17 @@ export const leadInputSchema = z.object({
   company: short.optional(),
   title: short.optional(),
   domain: short.optional(),
-  timezone: z.string().trim().max(100).refine((zone) => zone === '' || isTimeZone(zone), 'an IANA time zone such as Europe/Berlin').optional(),
+  timezone: z
+    .string()
+    .trim()
+    .max(100)
+    .refine((zone) => zone === '' || isTimeZone(zone), 'an IANA time zone such as Europe/Berlin')
+    .optional(),
   country: short.optional(),
   source: short.optional(),
-  attributes: z.record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+  attributes: z
+    .record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+    .optional(),
   ownerId: z.string().uuid().nullable().optional(),
   status: z.enum(leadStatuses).optional(),
 });
@@ -123,11 +131,17 @@ export class LeadStore {
    * Create a lead or merge into the one with its email. A new email is metered (`leads`, unique
    * per email): past the plan's limit this throws the plan's quota error and nothing is stored.
    */
-  async upsert(workspaceId: string, input: LeadInput, rule: MergeRule = 'fill'): Promise<{ lead: Lead; created: boolean; merged: boolean }> {
+  async upsert(
+    workspaceId: string,
+    input: LeadInput,
+    rule: MergeRule = 'fill',
+  ): Promise<{ lead: Lead; created: boolean; merged: boolean }> {
     const columns = this.columns(input);
     await this.assertOwner(workspaceId, input.ownerId);
     const email = columns.email as string;
-    const existing = await this.knex<LeadRow>('outbound_leads').where({ workspace_id: workspaceId, email }).first();
+    const existing = await this.knex<LeadRow>('outbound_leads')
+      .where({ workspace_id: workspaceId, email })
+      .first();
     if (existing) {
       if (rule === 'skip') return { lead: presentLead(existing), created: false, merged: false };
       const patch: Record<string, unknown> = {};
@@ -135,10 +149,17 @@ export class LeadStore {
         if (key === 'email' || key === 'attributes' || blank(value)) continue;
         if (rule === 'overwrite' || blank(existing[key as keyof LeadRow])) patch[key] = value;
       }
-      const attributes = rule === 'overwrite' ? { ...existing.attributes, ...input.attributes } : { ...input.attributes, ...existing.attributes };
+      const attributes =
+        rule === 'overwrite'
+          ? { ...existing.attributes, ...input.attributes }
+          : { ...input.attributes, ...existing.attributes };
       const [row] = await this.knex<LeadRow>('outbound_leads')
         .where({ id: existing.id })
-        .update({ ...patch, attributes: JSON.stringify(attributes) as never, updated_at: this.knex.fn.now() as never })
+        .update({
+          ...patch,
+          attributes: JSON.stringify(attributes) as never,
+          updated_at: this.knex.fn.now() as never,
+        })
         .returning('*');
       return { lead: presentLead(row!), created: false, merged: true };
     }
@@ -175,7 +196,10 @@ export class LeadStore {
   }
 
   async hasSettings(workspaceId: string): Promise<boolean> {
-    return (await this.knex('outbound_settings').where({ workspace_id: workspaceId }).first('workspace_id')) !== undefined;
+    return (
+      (await this.knex('outbound_settings').where({ workspace_id: workspaceId }).first('workspace_id')) !==
+      undefined
+    );
   }
 
   async byEmail(workspaceId: string, email: string): Promise<LeadRow | undefined> {
@@ -188,16 +212,32 @@ export class LeadStore {
     const row = await this.row(workspaceId, id);
     await this.assertOwner(workspaceId, patch.ownerId);
     const changes: Record<string, unknown> = { updated_at: this.knex.fn.now() };
-    for (const key of ['name', 'company', 'title', 'domain', 'timezone', 'country', 'source', 'status'] as const)
+    for (const key of [
+      'name',
+      'company',
+      'title',
+      'domain',
+      'timezone',
+      'country',
+      'source',
+      'status',
+    ] as const)
       if (patch[key] !== undefined) changes[key] = patch[key] === '' ? null : patch[key];
     if (patch.ownerId !== undefined) changes.owner_id = patch.ownerId;
     if (patch.attributes) changes.attributes = JSON.stringify({ ...row.attributes, ...patch.attributes });
     if (patch.email !== undefined) {
       const email = normaliseEmail(patch.email);
       if (!email) throw invalidInput('email', 'is not an email address');
-      if (email !== row.email) throw conflictError('A lead keeps its email; create a new lead for another address', 'email_immutable');
+      if (email !== row.email)
+        throw conflictError(
+          'A lead keeps its email; create a new lead for another address',
+          'email_immutable',
+        );
     }
-    const [updated] = await this.knex<LeadRow>('outbound_leads').where({ id: row.id }).update(changes as never).returning('*');
+    const [updated] = await this.knex<LeadRow>('outbound_leads')
+      .where({ id: row.id })
+      .update(changes as never)
+      .returning('*');
     return presentLead(updated!);
   }
 
@@ -206,7 +246,10 @@ export class LeadStore {
     await this.knex('outbound_leads').where({ id: row.id }).delete();
   }
 
-  private filtered(workspaceId: string, filter: Omit<LeadFilter, 'limit' | 'offset'>): Knex.QueryBuilder<LeadRow, LeadRow[]> {
+  private filtered(
+    workspaceId: string,
+    filter: Omit<LeadFilter, 'limit' | 'offset'>,
+  ): Knex.QueryBuilder<LeadRow, LeadRow[]> {
     const query = this.knex<LeadRow>('outbound_leads').where({ workspace_id: workspaceId });
     if (filter.status) query.andWhere({ status: filter.status });
     if (filter.ownerId) query.andWhere({ owner_id: filter.ownerId });
@@ -233,18 +276,31 @@ export class LeadStore {
     return { items: rows.map(presentLead), total: Number(count[0]?.count ?? 0) };
   }
 
-  async ids(workspaceId: string, filter: Omit<LeadFilter, 'limit' | 'offset'>, cap: number): Promise<string[]> {
-    const rows = await this.filtered(workspaceId, filter).orderBy('created_at').limit(cap).select<Array<{ id: string }>>('id');
+  async ids(
+    workspaceId: string,
+    filter: Omit<LeadFilter, 'limit' | 'offset'>,
+    cap: number,
+  ): Promise<string[]> {
+    const rows = await this.filtered(workspaceId, filter)
+      .orderBy('created_at')
+      .limit(cap)
+      .select<Array<{ id: string }>>('id');
     return rows.map((row) => row.id);
   }
 
   async all(workspaceId: string, filter: Omit<LeadFilter, 'limit' | 'offset'>): Promise<Lead[]> {
-    const rows = (await this.filtered(workspaceId, filter).orderBy('created_at').limit(100_000)) as LeadRow[];
+    const rows = await this.filtered(workspaceId, filter).orderBy('created_at').limit(100_000);
     return rows.map(presentLead);
   }
 
   // The suppression list: checked before every send.
-  async suppress(workspaceId: string, email: string, reason: SuppressionReason, note?: string, db: Knex | Knex.Transaction = this.knex): Promise<void> {
+  async suppress(
+    workspaceId: string,
+    email: string,
+    reason: SuppressionReason,
+    note?: string,
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<void> {
     const normal = normaliseEmail(email);
     if (!normal) throw invalidInput('email', 'is not an email address');
     await db('outbound_suppressions')
@@ -255,23 +311,37 @@ export class LeadStore {
 
   async unsuppress(workspaceId: string, email: string): Promise<boolean> {
     const normal = normaliseEmail(email) ?? email;
-    return (await this.knex('outbound_suppressions').where({ workspace_id: workspaceId, email: normal }).delete()) > 0;
+    return (
+      (await this.knex('outbound_suppressions')
+        .where({ workspace_id: workspaceId, email: normal })
+        .delete()) > 0
+    );
   }
 
   async suppressed(workspaceId: string, email: string): Promise<{ reason: SuppressionReason } | undefined> {
-    return this.knex('outbound_suppressions').where({ workspace_id: workspaceId, email }).first<{ reason: SuppressionReason } | undefined>('reason');
+    return this.knex('outbound_suppressions')
+      .where({ workspace_id: workspaceId, email })
+      .first<{ reason: SuppressionReason } | undefined>('reason');
   }
 
   async suppressions(workspaceId: string, options: { limit: number; offset: number; q?: string }) {
     const query = this.knex('outbound_suppressions').where({ workspace_id: workspaceId });
     if (options.q) query.andWhereILike('email', `%${escapeLike(options.q)}%`);
-    const rows = (await query.orderBy('created_at', 'desc').limit(options.limit).offset(options.offset)) as Array<{
+    const rows = (await query
+      .orderBy('created_at', 'desc')
+      .limit(options.limit)
+      .offset(options.offset)) as Array<{
       email: string;
       reason: SuppressionReason;
       note: string | null;
       created_at: Date;
     }>;
-    return rows.map((row) => ({ email: row.email, reason: row.reason, note: row.note, createdAt: row.created_at.toISOString() }));
+    return rows.map((row) => ({
+      email: row.email,
+      reason: row.reason,
+      note: row.note,
+      createdAt: row.created_at.toISOString(),
+    }));
   }
 }
 

@@ -1,6 +1,17 @@
 import type { Knex } from 'knex';
 import type { Json } from '../../engine/json.js';
-import { auc, DEFAULT_SCORE, emptyModel, featuresOf, leadRecord, modelFrom, predict, scoreOf, update, type ScoreModelState } from '../../nodes/outbound/score.js';
+import {
+  auc,
+  DEFAULT_SCORE,
+  emptyModel,
+  featuresOf,
+  leadRecord,
+  modelFrom,
+  predict,
+  scoreOf,
+  update,
+  type ScoreModelState,
+} from '../../nodes/outbound/score.js';
 import type { LeadScore } from '../../nodes/outbound/service.js';
 import { presentLead, type LeadRow } from './leads.js';
 
@@ -12,8 +23,13 @@ import { presentLead, type LeadRow } from './leads.js';
 export class ScoreModels {
   constructor(private readonly knex: Knex) {}
 
-  async load(workspaceId: string, db: Knex | Knex.Transaction = this.knex): Promise<{ model: ScoreModelState; examples: number }> {
-    const row = await db('outbound_score_models').where({ workspace_id: workspaceId }).first<{ weights: Json; examples: number } | undefined>('weights', 'examples');
+  async load(
+    workspaceId: string,
+    db: Knex | Knex.Transaction = this.knex,
+  ): Promise<{ model: ScoreModelState; examples: number }> {
+    const row = await db('outbound_score_models')
+      .where({ workspace_id: workspaceId })
+      .first<{ weights: Json; examples: number } | undefined>('weights', 'examples');
     return { model: modelFrom(row?.weights), examples: row?.examples ?? 0 };
   }
 
@@ -36,8 +52,14 @@ export class ScoreModels {
         .onConflict(['workspace_id', 'dedup_key'])
         .ignore()
         .returning('id');
-      await trx('outbound_score_models').insert({ workspace_id: workspaceId }).onConflict('workspace_id').ignore();
-      const row = await trx('outbound_score_models').where({ workspace_id: workspaceId }).forUpdate().first<{ weights: Json; examples: number }>('weights', 'examples');
+      await trx('outbound_score_models')
+        .insert({ workspace_id: workspaceId })
+        .onConflict('workspace_id')
+        .ignore();
+      const row = await trx('outbound_score_models')
+        .where({ workspace_id: workspaceId })
+        .forUpdate()
+        .first<{ weights: Json; examples: number }>('weights', 'examples');
       const model = modelFrom(row.weights);
       const record = leadRecord(presentLead(lead));
       let examples = row.examples;
@@ -46,7 +68,12 @@ export class ScoreModels {
         examples += 1;
         await trx('outbound_score_models')
           .where({ workspace_id: workspaceId })
-          .update({ weights: JSON.stringify(model), examples, positives: trx.raw('positives + ?', [label]), updated_at: trx.fn.now() });
+          .update({
+            weights: JSON.stringify(model),
+            examples,
+            positives: trx.raw('positives + ?', [label]),
+            updated_at: trx.fn.now(),
+          });
       }
       const score = scoreOf(model, record, examples);
       await trx('outbound_leads').where({ id: lead.id }).update({ score: score.score });
@@ -56,11 +83,14 @@ export class ScoreModels {
 
   /** Rebuild the model from every recorded outcome, oldest first; rescore every lead. */
   async retrain(workspaceId: string): Promise<{ examples: number; positives: number; auc: number | null }> {
-    const outcomes = (await this.knex('outbound_events as e')
+    const outcomes = await this.knex('outbound_events as e')
       .join('outbound_leads as l', 'l.id', 'e.lead_id')
       .where({ 'e.workspace_id': workspaceId, 'e.kind': 'outcome' })
       .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
-      .select('l.*', this.knex.raw("(e.data->>'label')::int AS outcome_label"))) as Array<LeadRow & { outcome_label: number }>;
+      .select<Array<LeadRow & { outcome_label: number }>>(
+        'l.*',
+        this.knex.raw("(e.data->>'label')::int AS outcome_label"),
+      );
     const model = emptyModel();
     const predictions: number[] = [];
     const labels: (0 | 1)[] = [];
@@ -74,11 +104,21 @@ export class ScoreModels {
     const positives = labels.filter((label) => label === 1).length;
     await this.knex.transaction(async (trx) => {
       await trx('outbound_score_models')
-        .insert({ workspace_id: workspaceId, weights: JSON.stringify(model), examples: outcomes.length, positives })
+        .insert({
+          workspace_id: workspaceId,
+          weights: JSON.stringify(model),
+          examples: outcomes.length,
+          positives,
+        })
         .onConflict('workspace_id')
         .merge(['weights', 'examples', 'positives', 'updated_at']);
-      const leads = (await trx('outbound_leads').where({ workspace_id: workspaceId }).limit(100_000)) as LeadRow[];
-      const scores = leads.map((lead) => ({ id: lead.id, score: scoreOf(model, leadRecord(presentLead(lead)), outcomes.length).score }));
+      const leads = (await trx('outbound_leads')
+        .where({ workspace_id: workspaceId })
+        .limit(100_000)) as LeadRow[];
+      const scores = leads.map((lead) => ({
+        id: lead.id,
+        score: scoreOf(model, leadRecord(presentLead(lead)), outcomes.length).score,
+      }));
       for (let i = 0; i < scores.length; i += 1000) {
         const chunk = scores.slice(i, i + 1000);
         if (chunk.length === 0) continue;

@@ -20,6 +20,11 @@ export function outboundNodeServices(deps: FeatureServiceDeps): Partial<NodeServ
   const publicUrl = deps.env.REVFLOW_PUBLIC_URL ?? 'http://localhost:3000';
   const from = deps.env.REVFLOW_OUTBOUND_FROM?.trim();
   return {
-    outbound: new PgOutboundService(deps.knex, new OutboundKeys(deps.knex, deps.secrets), publicUrl, from || undefined),
+    outbound: new PgOutboundService(
+      deps.knex,
+      new OutboundKeys(deps.knex, deps.secrets),
+      publicUrl,
+      from || undefined,
+    ),
   };
 }

@@ -13,7 +13,9 @@ import { leadFilterSchema } from './routes-leads.js';
 
 const base = '/api/v1/workspaces/:workspaceId/outbound';
 const wsParams = z.object({ workspaceId: z.uuid() });
-const campaignParams = wsParams.extend({ campaignId: z.uuid().describe('The campaign id or its workflow id') });
+const campaignParams = wsParams.extend({
+  campaignId: z.uuid().describe('The campaign id or its workflow id'),
+});
 const problems = problemResponses(400, 401, 403, 404);
 const json = (description: string) => ({ 200: { description, schema: z.record(z.string(), z.unknown()) } });
 /** Enrolment run ids derive from (workflow, lead): enrolling a lead twice starts one run. */
@@ -42,14 +44,21 @@ export function campaignRoutes(ctx: ApiContext, outbound: OutboundApi): AnyRoute
     defineRoute({
       method: 'get',
       path: `${base}/campaigns/:campaignId`,
-      summary: 'A campaign: per-variant sends, replies, reply rate with its 95% interval, posterior share, and the per-step funnel',
+      summary:
+        'A campaign: per-variant sends, replies, reply rate with its 95% interval, posterior share, and the per-step funnel',
       tags: ['outbound'],
       auth: { workspaceRole: 'viewer' },
       params: campaignParams,
       responses: { ...json('The campaign and its figures'), ...problems },
       handler: async ({ workspace, params }) => {
         const workspaceId = workspaceScope(workspace).id;
-        return { status: 200, body: await service.campaigns.stats(workspaceId, await service.campaigns.get(workspaceId, params.campaignId)) };
+        return {
+          status: 200,
+          body: await service.campaigns.stats(
+            workspaceId,
+            await service.campaigns.get(workspaceId, params.campaignId),
+          ),
+        };
       },
     }),
     defineRoute({
@@ -63,7 +72,9 @@ export function campaignRoutes(ctx: ApiContext, outbound: OutboundApi): AnyRoute
       responses: { ...json('The campaign'), ...problemResponses(400, 401, 402, 403, 404, 409) },
       handler: async ({ workspace, params, body }) => ({
         status: 200,
-        body: presentCampaign(await service.campaigns.setStatus(workspaceScope(workspace).id, params.campaignId, body.status)),
+        body: presentCampaign(
+          await service.campaigns.setStatus(workspaceScope(workspace).id, params.campaignId, body.status),
+        ),
       }),
     }),
     defineRoute({
@@ -78,28 +89,56 @@ export function campaignRoutes(ctx: ApiContext, outbound: OutboundApi): AnyRoute
       auth: { workspaceRole: 'member' },
       params: campaignParams,
       body: z
-        .object({ leadIds: z.array(z.uuid()).max(MAX_ENROLL).optional(), filter: leadFilterSchema.optional() })
-        .refine((body) => body.leadIds !== undefined || body.filter !== undefined, { message: 'give leadIds or a filter', path: ['leadIds'] }),
-      responses: { 202: { description: 'The runs started' }, ...problemResponses(400, 401, 402, 403, 404, 409) },
+        .object({
+          leadIds: z.array(z.uuid()).max(MAX_ENROLL).optional(),
+          filter: leadFilterSchema.optional(),
+        })
+        .refine((body) => body.leadIds !== undefined || body.filter !== undefined, {
+          message: 'give leadIds or a filter',
+          path: ['leadIds'],
+        }),
+      responses: {
+        202: { description: 'The runs started' },
+        ...problemResponses(400, 401, 402, 403, 404, 409),
+      },
       handler: async ({ workspace, params, body }) => {
         const workspaceId = workspaceScope(workspace).id;
-        const campaignRow = await ctx.knex('outbound_campaigns').where({ workspace_id: workspaceId, id: params.campaignId }).first<{ workflow_id: string } | undefined>('workflow_id');
+        const campaignRow = await ctx
+          .knex('outbound_campaigns')
+          .where({ workspace_id: workspaceId, id: params.campaignId })
+          .first<{ workflow_id: string } | undefined>('workflow_id');
         const workflowId = campaignRow?.workflow_id ?? params.campaignId;
         const workflow = await ctx
           .knex('workflows')
           .where({ id: workflowId, workspace_id: workspaceId })
           .whereNull('deleted_at')
-          .first<{ id: string; active_version_id: string | null; published_version_id: string | null } | undefined>('id', 'active_version_id', 'published_version_id');
+          .first<
+            { id: string; active_version_id: string | null; published_version_id: string | null } | undefined
+          >('id', 'active_version_id', 'published_version_id');
         if (!workflow) throw notFoundError('The campaign workflow');
         const versionId = workflow.active_version_id ?? workflow.published_version_id;
-        if (!versionId) throw conflictError('Publish the campaign workflow before enrolling leads', 'not_published');
-        const version = await ctx.knex('workflow_versions').where({ id: versionId, workspace_id: workspaceId }).first<{ document: { nodes: Array<{ id: string; type: string }> } }>('document');
+        if (!versionId)
+          throw conflictError('Publish the campaign workflow before enrolling leads', 'not_published');
+        const version = await ctx
+          .knex('workflow_versions')
+          .where({ id: versionId, workspace_id: workspaceId })
+          .first<{ document: { nodes: Array<{ id: string; type: string }> } }>('document');
         const manual = version?.document.nodes.find((node) => node.type === 'trigger.manual');
-        if (!manual) throw conflictError('The campaign workflow needs a Manual trigger to enrol leads from a list', 'no_manual_trigger');
+        if (!manual)
+          throw conflictError(
+            'The campaign workflow needs a Manual trigger to enrol leads from a list',
+            'no_manual_trigger',
+          );
         if (!version?.document.nodes.some((node) => node.type === 'outbound.enroll'))
           throw conflictError('The campaign workflow has no outbound.enroll step', 'no_enroll_step');
         const ids = body.leadIds
-          ? (await ctx.knex('outbound_leads').where({ workspace_id: workspaceId }).whereIn('id', body.leadIds).select('id')).map((row: { id: string }) => row.id)
+          ? (
+              await ctx
+                .knex('outbound_leads')
+                .where({ workspace_id: workspaceId })
+                .whereIn('id', body.leadIds)
+                .select('id')
+            ).map((row: { id: string }) => row.id)
           : await service.leads.ids(workspaceId, body.filter ?? {}, MAX_ENROLL);
         const runtime = ctx.bundle.runtime;
         let started = 0;
@@ -135,7 +174,10 @@ export function campaignRoutes(ctx: ApiContext, outbound: OutboundApi): AnyRoute
       params: wsParams,
       body: inboundEventSchema,
       responses: { ...json('What the event matched and did'), ...problems },
-      handler: async ({ workspace, body }) => ({ status: 200, body: await outbound.inbound.process(workspaceScope(workspace).id, body) }),
+      handler: async ({ workspace, body }) => ({
+        status: 200,
+        body: await outbound.inbound.process(workspaceScope(workspace).id, body),
+      }),
     }),
     defineRoute({
       method: 'get',
@@ -165,12 +207,15 @@ export function campaignRoutes(ctx: ApiContext, outbound: OutboundApi): AnyRoute
       auth: { workspaceRole: 'admin' },
       params: wsParams,
       responses: { ...json('The new secret'), ...problems },
-      handler: async ({ workspace }) => ({ status: 200, body: { secret: await outbound.keys.rotate(workspaceScope(workspace).id) } }),
+      handler: async ({ workspace }) => ({
+        status: 200,
+        body: { secret: await outbound.keys.rotate(workspaceScope(workspace).id) },
+      }),
     }),
     defineRoute({
       method: 'get',
       path: `${base}/score`,
-      summary: "The lead-score model: how many outcomes it learned from and its strongest factors",
+      summary: 'The lead-score model: how many outcomes it learned from and its strongest factors',
       tags: ['outbound'],
       auth: { workspaceRole: 'viewer' },
       params: wsParams,
@@ -192,7 +237,10 @@ export function campaignRoutes(ctx: ApiContext, outbound: OutboundApi): AnyRoute
       auth: { workspaceRole: 'member' },
       params: wsParams,
       responses: { ...json('Examples learned and the test-then-train AUC'), ...problems },
-      handler: async ({ workspace }) => ({ status: 200, body: await service.models.retrain(workspaceScope(workspace).id) }),
+      handler: async ({ workspace }) => ({
+        status: 200,
+        body: await service.models.retrain(workspaceScope(workspace).id),
+      }),
     }),
   ];
 }

@@ -43,18 +43,26 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
         offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
       }),
       responses: { ...json('Leads and the total that match'), ...problems },
-      handler: async ({ workspace, query }) => ({ status: 200, body: await service.leads.list(workspaceScope(workspace).id, query) }),
+      handler: async ({ workspace, query }) => ({
+        status: 200,
+        body: await service.leads.list(workspaceScope(workspace).id, query),
+      }),
     }),
     defineRoute({
       method: 'post',
       path: `${base}/leads`,
       summary: 'Create a lead, or merge into the lead with that email',
-      description: 'A new email counts on the `leads` meter: past the plan\'s limit this answers 402 with the plan\'s message.',
+      description:
+        "A new email counts on the `leads` meter: past the plan's limit this answers 402 with the plan's message.",
       tags: ['outbound'],
       auth: { workspaceRole: 'member' },
       params: wsParams,
       body: leadInputSchema.extend({ mergeRule: z.enum(['fill', 'overwrite']).default('fill') }),
-      responses: { 201: { description: 'Created' }, ...json('Merged into an existing lead'), ...problemResponses(400, 401, 402, 403, 404) },
+      responses: {
+        201: { description: 'Created' },
+        ...json('Merged into an existing lead'),
+        ...problemResponses(400, 401, 402, 403, 404),
+      },
       handler: async ({ workspace, body }) => {
         const { mergeRule, ...input } = body;
         const result = await service.leads.upsert(workspaceScope(workspace).id, input, mergeRule);
@@ -99,7 +107,9 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
             mapping,
             total: rows.length,
             valid: rows.filter((row) => row.lead).length,
-            rows: rows.slice(0, 20).map((row) => ({ row: row.row, lead: row.lead ?? null, duplicateOf: row.duplicateOf ?? null })),
+            rows: rows
+              .slice(0, 20)
+              .map((row) => ({ row: row.row, lead: row.lead ?? null, duplicateOf: row.duplicateOf ?? null })),
             errors: rows.flatMap((row) => row.errors).slice(0, 1000),
           },
         };
@@ -111,11 +121,14 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
       summary: 'Import leads from CSV with a mapping; a repeated email merges by the merge rule',
       description:
         'Answers how many leads were created, merged and skipped, and every row that was not imported with its ' +
-        'row number, field and reason. Rows past the plan\'s lead limit fail with the plan\'s message.',
+        "row number, field and reason. Rows past the plan's lead limit fail with the plan's message.",
       tags: ['outbound'],
       auth: { workspaceRole: 'member' },
       params: wsParams,
-      body: csvBody.extend({ mapping: mappingSchema, mergeRule: z.enum(['fill', 'overwrite', 'skip']).default('fill') }),
+      body: csvBody.extend({
+        mapping: mappingSchema,
+        mergeRule: z.enum(['fill', 'overwrite', 'skip']).default('fill'),
+      }),
       responses: { ...json('What was imported and the rows that were not'), ...problems },
       handler: async ({ workspace, body }) => {
         const workspaceId = workspaceScope(workspace).id;
@@ -137,7 +150,17 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
             errors.push({ row: row.row, field: error.field ?? 'row', message: error.message });
           }
         }
-        return { status: 200, body: { total: rows.length, created, merged, unchanged, failed: errors.length, errors: errors.slice(0, 5000) } };
+        return {
+          status: 200,
+          body: {
+            total: rows.length,
+            created,
+            merged,
+            unchanged,
+            failed: errors.length,
+            errors: errors.slice(0, 5000),
+          },
+        };
       },
     }),
     defineRoute({
@@ -157,7 +180,10 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
           service.enrollmentsOf(workspaceId, row.id),
           service.models.score(workspaceId, row),
         ]);
-        return { status: 200, body: { lead: (await service.leads.get(workspaceId, row.id)), timeline, sends, enrollments, score } };
+        return {
+          status: 200,
+          body: { lead: await service.leads.get(workspaceId, row.id), timeline, sends, enrollments, score },
+        };
       },
     }),
     defineRoute({
@@ -177,7 +203,9 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
           ...(body.attributes && { attributes: body.attributes }),
         });
         const rest = { ...body, status: undefined, ownerId: undefined, attributes: undefined };
-        const updated = Object.values(rest).some((value) => value !== undefined) ? await service.leads.update(workspaceId, params.leadId, rest) : lead;
+        const updated = Object.values(rest).some((value) => value !== undefined)
+          ? await service.leads.update(workspaceId, params.leadId, rest)
+          : lead;
         return { status: 200, body: updated };
       },
     }),
@@ -207,7 +235,10 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
         offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
       }),
       responses: { ...json('Suppressed addresses'), ...problems },
-      handler: async ({ workspace, query }) => ({ status: 200, body: { items: await service.leads.suppressions(workspaceScope(workspace).id, query) } }),
+      handler: async ({ workspace, query }) => ({
+        status: 200,
+        body: { items: await service.leads.suppressions(workspaceScope(workspace).id, query) },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -216,13 +247,20 @@ export function leadRoutes(outbound: OutboundApi): AnyRoute[] {
       tags: ['outbound'],
       auth: { workspaceRole: 'member' },
       params: wsParams,
-      body: z.object({ email: z.string().max(320), reason: z.enum(suppressionReasons).default('manual'), note: z.string().max(500).optional() }),
+      body: z.object({
+        email: z.string().max(320),
+        reason: z.enum(suppressionReasons).default('manual'),
+        note: z.string().max(500).optional(),
+      }),
       responses: { 201: { description: 'Suppressed' }, ...problems },
       handler: async ({ workspace, body }) => {
         const workspaceId = workspaceScope(workspace).id;
         await service.leads.suppress(workspaceId, body.email, body.reason, body.note);
         const stopped = await service.stopLeadByEmail(workspaceId, body.email);
-        return { status: 201, body: { email: body.email.trim().toLowerCase(), reason: body.reason, stoppedEnrollments: stopped } };
+        return {
+          status: 201,
+          body: { email: body.email.trim().toLowerCase(), reason: body.reason, stoppedEnrollments: stopped },
+        };
       },
     }),
     defineRoute({

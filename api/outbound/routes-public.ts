@@ -8,8 +8,7 @@ import { SIGNATURE_HEADER, verifySignature } from '../hooks/signature.js';
 import type { OutboundApi } from './context.js';
 import { inboundEventSchema } from './inbound.js';
 
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"'`=/]/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string): string => text.replace(/[&<>"'`=/]/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** "an***@example.com": enough for a person to recognise, not a list of addresses. */
 function masked(email: string): string {
@@ -54,7 +53,10 @@ export function publicRoutes(outbound: OutboundApi): AnyRoute[] {
       auth: 'public',
       query: z.object({ workspace: z.string().max(100) }),
       middleware: [express.raw({ type: () => true, limit: '1mb' })],
-      responses: { 200: { description: 'What the event matched and did' }, ...problemResponses(400, 401, 413) },
+      responses: {
+        200: { description: 'What the event matched and did' },
+        ...problemResponses(400, 401, 413),
+      },
       handler: async ({ req, query }) => {
         const refuse = (reason: string) => new ProblemError(401, 'Bad signature', reason, { reason });
         if (!uuid.test(query.workspace)) throw refuse('Unknown workspace or bad signature');
@@ -67,14 +69,18 @@ export function publicRoutes(outbound: OutboundApi): AnyRoute[] {
         try {
           parsed = JSON.parse(raw.toString('utf8'));
         } catch {
-          throw new ProblemError(400, 'Bad request', 'The body must be JSON', { invalidParams: [{ name: 'body', reason: 'not JSON' }] });
+          throw new ProblemError(400, 'Bad request', 'The body must be JSON', {
+            invalidParams: [{ name: 'body', reason: 'not JSON' }],
+          });
         }
         assertCleanInput(parsed, 'body');
         const event = inboundEventSchema.safeParse(parsed);
         if (!event.success) {
           const issue = event.error.issues[0];
           throw new ProblemError(400, 'Bad request', 'The event is not valid', {
-            invalidParams: [{ name: `body.${issue?.path.join('.') ?? ''}`, reason: issue?.message ?? 'invalid' }],
+            invalidParams: [
+              { name: `body.${issue?.path.join('.') ?? ''}`, reason: issue?.message ?? 'invalid' },
+            ],
           });
         }
         return { status: 200, body: await inbound.process(query.workspace, event.data) };
@@ -87,12 +93,26 @@ export function publicRoutes(outbound: OutboundApi): AnyRoute[] {
       tags: ['outbound'],
       auth: 'public',
       params: tokenParams,
-      responses: { 200: { description: 'HTML', schema: z.string(), contentType: 'text/html' }, 404: { description: 'Not a valid link' } },
+      responses: {
+        200: { description: 'HTML', schema: z.string(), contentType: 'text/html' },
+        404: { description: 'Not a valid link' },
+      },
       handler: async ({ params, res }) => {
         const found = await leadOfToken(params.token);
-        if (!found) return html(res, 404, 'This link is not valid', '<p>The unsubscribe link is broken or has expired.</p>');
+        if (!found)
+          return html(
+            res,
+            404,
+            'This link is not valid',
+            '<p>The unsubscribe link is broken or has expired.</p>',
+          );
         if (found.lead.status === 'unsubscribed')
-          return html(res, 200, 'You are unsubscribed', `<p>${escapeHtml(masked(found.lead.email))} gets no more emails from us.</p>`);
+          return html(
+            res,
+            200,
+            'You are unsubscribed',
+            `<p>${escapeHtml(masked(found.lead.email))} gets no more emails from us.</p>`,
+          );
         return html(
           res,
           200,
@@ -109,12 +129,30 @@ export function publicRoutes(outbound: OutboundApi): AnyRoute[] {
       tags: ['outbound'],
       auth: 'public',
       params: tokenParams,
-      responses: { 200: { description: 'HTML', schema: z.string(), contentType: 'text/html' }, 404: { description: 'Not a valid link' } },
+      responses: {
+        200: { description: 'HTML', schema: z.string(), contentType: 'text/html' },
+        404: { description: 'Not a valid link' },
+      },
       handler: async ({ params, res }) => {
         const found = await leadOfToken(params.token);
-        if (!found) return html(res, 404, 'This link is not valid', '<p>The unsubscribe link is broken or has expired.</p>');
-        await inbound.process(found.workspaceId, { type: 'unsubscribe', id: `link:${found.lead.id}`, from: found.lead.email });
-        return html(res, 200, 'You are unsubscribed', `<p>${escapeHtml(masked(found.lead.email))} gets no more emails from us.</p>`);
+        if (!found)
+          return html(
+            res,
+            404,
+            'This link is not valid',
+            '<p>The unsubscribe link is broken or has expired.</p>',
+          );
+        await inbound.process(found.workspaceId, {
+          type: 'unsubscribe',
+          id: `link:${found.lead.id}`,
+          from: found.lead.email,
+        });
+        return html(
+          res,
+          200,
+          'You are unsubscribed',
+          `<p>${escapeHtml(masked(found.lead.email))} gets no more emails from us.</p>`,
+        );
       },
     }),
   ];

@@ -39,7 +39,9 @@ export class PgOutboundService implements OutboundService {
     let lead: LeadRow | undefined;
     if (request.leadId) {
       if (!UUID.test(request.leadId)) throw invalidInput('leadId', 'is not a lead id');
-      lead = await this.knex<LeadRow>('outbound_leads').where({ workspace_id: workspaceId, id: request.leadId }).first();
+      lead = await this.knex<LeadRow>('outbound_leads')
+        .where({ workspace_id: workspaceId, id: request.leadId })
+        .first();
     } else if (request.email) {
       lead = await this.leads.byEmail(workspaceId, request.email);
       if (!lead && request.create) {
@@ -51,13 +53,20 @@ export class PgOutboundService implements OutboundService {
     if (!lead) return { status: 'skipped' as const, reason: 'no_such_lead', lead: null };
     const final = FINAL[lead.status];
     if (final) return { status: 'skipped' as const, reason: final, lead: presentLead(lead) };
-    if (await this.leads.suppressed(workspaceId, lead.email)) return { status: 'skipped' as const, reason: 'suppressed', lead: presentLead(lead) };
+    if (await this.leads.suppressed(workspaceId, lead.email))
+      return { status: 'skipped' as const, reason: 'suppressed', lead: presentLead(lead) };
     let campaign = await this.campaigns.forWorkflow(workspaceId, request.workflowId);
     if (campaign.status === 'paused' || campaign.status === 'archived')
       return { status: 'skipped' as const, reason: `campaign_${campaign.status}`, lead: presentLead(lead) };
     campaign = await this.campaigns.activate(workspaceId, campaign);
     const segment = request.segment ?? null;
-    const { enrollment, fresh } = await this.campaigns.enroll(workspaceId, campaign, lead.id, request.runId, segment);
+    const { enrollment, fresh } = await this.campaigns.enroll(
+      workspaceId,
+      campaign,
+      lead.id,
+      request.runId,
+      segment,
+    );
     if (!fresh) return { status: 'skipped' as const, reason: 'already_enrolled', lead: presentLead(lead) };
     const envelope: OutboundEnvelope = {
       lead: presentLead(lead),
@@ -72,16 +81,27 @@ export class PgOutboundService implements OutboundService {
     const row = await this.leads.row(workspaceId, envelope.lead.id);
     const lead = presentLead(row);
     const token = await this.keys.unsubscribeToken(workspaceId, row.id);
-    const base = { lead, unsubscribeUrl: this.unsubscribeUrl(token), ...(envelope.lastMessageId && { threadWith: envelope.lastMessageId }) };
+    const base = {
+      lead,
+      unsubscribeUrl: this.unsubscribeUrl(token),
+      ...(envelope.lastMessageId && { threadWith: envelope.lastMessageId }),
+    };
     const suppressed = await this.leads.suppressed(workspaceId, row.email);
-    if (suppressed) return { ...base, blocked: { reason: 'suppressed' as const, classification: suppressed.reason } };
+    if (suppressed)
+      return { ...base, blocked: { reason: 'suppressed' as const, classification: suppressed.reason } };
     const final = FINAL[row.status];
     if (final) return { ...base, blocked: { reason: final } };
     const stop = await this.stopped(workspaceId, envelope.enrollmentId);
     if (stop) return { ...base, blocked: stop };
-    const campaign = await this.knex('outbound_campaigns').where({ id: envelope.campaignId, workspace_id: workspaceId }).first<{ status: string } | undefined>('status');
+    const campaign = await this.knex('outbound_campaigns')
+      .where({ id: envelope.campaignId, workspace_id: workspaceId })
+      .first<{ status: string } | undefined>('status');
     if (!campaign) throw new DomainError('not_found', 'not_found', 'The campaign does not exist');
-    if (campaign.status !== 'active') return { ...base, blocked: { reason: 'stopped' as const, classification: `campaign_${campaign.status}` } };
+    if (campaign.status !== 'active')
+      return {
+        ...base,
+        blocked: { reason: 'stopped' as const, classification: `campaign_${campaign.status}` },
+      };
     return base;
   }
 
@@ -103,12 +123,21 @@ export class PgOutboundService implements OutboundService {
     const lead = await this.leads.update(workspaceId, leadId, {
       ...(patch.status && { status: patch.status }),
       ...(patch.ownerId !== undefined && { ownerId: patch.ownerId }),
-      ...(patch.attributes && { attributes: patch.attributes as Record<string, string | number | boolean | null> }),
+      ...(patch.attributes && {
+        attributes: patch.attributes as Record<string, string | number | boolean | null>,
+      }),
     });
-    const label = patch.outcome?.label ?? (patch.status === 'won' ? 'positive' : patch.status === 'lost' ? 'negative' : undefined);
+    const label =
+      patch.outcome?.label ??
+      (patch.status === 'won' ? 'positive' : patch.status === 'lost' ? 'negative' : undefined);
     if (label) {
       const key = patch.outcome?.key ?? `status:${patch.status}`;
-      const score = await this.models.learn(workspaceId, await this.leads.row(workspaceId, leadId), label === 'positive' ? 1 : 0, `${leadId}:${key}`);
+      const score = await this.models.learn(
+        workspaceId,
+        await this.leads.row(workspaceId, leadId),
+        label === 'positive' ? 1 : 0,
+        `${leadId}:${key}`,
+      );
       return { ...lead, score: score.score };
     }
     return lead;
@@ -117,18 +146,14 @@ export class PgOutboundService implements OutboundService {
   async score(workspaceId: string, leadId: string) {
     const row = await this.leads.row(workspaceId, leadId);
     const score = await this.models.score(workspaceId, row);
-    if (row.score !== score.score) await this.knex('outbound_leads').where({ id: row.id }).update({ score: score.score });
+    if (row.score !== score.score)
+      await this.knex('outbound_leads').where({ id: row.id }).update({ score: score.score });
     return score;
   }
 
   /** The lead's timeline, oldest first. */
   async timeline(workspaceId: string, leadId: string) {
-    const rows = (await this.knex('outbound_events as e')
-      .leftJoin('outbound_campaigns as c', 'c.id', 'e.campaign_id')
-      .where({ 'e.workspace_id': workspaceId, 'e.lead_id': leadId })
-      .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
-      .limit(500)
-      .select('e.id', 'e.kind', 'e.classification', 'e.data', 'e.occurred_at', 'e.send_id', 'c.name as campaign')) as Array<{
+    type Row = {
       id: string;
       kind: string;
       classification: string | null;
@@ -136,7 +161,21 @@ export class PgOutboundService implements OutboundService {
       occurred_at: Date;
       send_id: string | null;
       campaign: string | null;
-    }>;
+    };
+    const rows = await this.knex('outbound_events as e')
+      .leftJoin('outbound_campaigns as c', 'c.id', 'e.campaign_id')
+      .where({ 'e.workspace_id': workspaceId, 'e.lead_id': leadId })
+      .orderBy([{ column: 'e.occurred_at' }, { column: 'e.id' }])
+      .limit(500)
+      .select<Row[]>(
+        'e.id',
+        'e.kind',
+        'e.classification',
+        'e.data',
+        'e.occurred_at',
+        'e.send_id',
+        'c.name as campaign',
+      );
     return rows.map((row) => ({
       id: row.id,
       kind: row.kind,
@@ -149,10 +188,11 @@ export class PgOutboundService implements OutboundService {
   }
 
   async sendsOf(workspaceId: string, leadId: string) {
-    const rows = (await this.knex('outbound_sends')
+    const rows = await this.knex('outbound_sends')
       .where({ workspace_id: workspaceId, lead_id: leadId })
       .orderBy('sent_at')
-      .limit(500)) as Array<Record<string, unknown> & { sent_at: Date; replied_at: Date | null }>;
+      .limit(500)
+      .select<Array<Record<string, unknown> & { sent_at: Date; replied_at: Date | null }>>('*');
     return rows.map((row) => ({
       id: row.id,
       campaignId: row.campaign_id,
@@ -168,10 +208,7 @@ export class PgOutboundService implements OutboundService {
   }
 
   async enrollmentsOf(workspaceId: string, leadId: string) {
-    const rows = (await this.knex('outbound_enrollments as e')
-      .join('outbound_campaigns as c', 'c.id', 'e.campaign_id')
-      .where({ 'e.workspace_id': workspaceId, 'e.lead_id': leadId })
-      .select('e.id', 'e.campaign_id', 'c.name', 'e.status', 'e.stop_reason', 'e.run_id', 'e.created_at')) as Array<{
+    type Row = {
       id: string;
       campaign_id: string;
       name: string;
@@ -179,7 +216,19 @@ export class PgOutboundService implements OutboundService {
       stop_reason: string | null;
       run_id: string | null;
       created_at: Date;
-    }>;
+    };
+    const rows = await this.knex('outbound_enrollments as e')
+      .join('outbound_campaigns as c', 'c.id', 'e.campaign_id')
+      .where({ 'e.workspace_id': workspaceId, 'e.lead_id': leadId })
+      .select<Row[]>(
+        'e.id',
+        'e.campaign_id',
+        'c.name',
+        'e.status',
+        'e.stop_reason',
+        'e.run_id',
+        'e.created_at',
+      );
     return rows.map((row) => ({
       id: row.id,
       campaignId: row.campaign_id,

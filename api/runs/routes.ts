@@ -33,6 +33,37 @@ const runStatuses = [
 ] as const;
 const SSE_HEARTBEAT_MS = 15_000;
 
+const executorSchema = z
+  .object({
+    id: z.string().describe('The executor id: host:pid:tail'),
+    host: z.string().nullable(),
+    pid: z.number().int().nullable(),
+  })
+  .nullable()
+  .describe('The executor (a worker in queue mode) that last ran the run; null before any did');
+const runDetailSchema = runWithStepsSchema.extend({ executor: executorSchema });
+
+/** Who ran the run last (runs.executed_by), with its host and pid while its row is kept. */
+async function executorOf(knex: Knex, runId: string): Promise<z.infer<typeof executorSchema>> {
+  const row = await knex('runs as r')
+    .leftJoin('executors as e', 'e.id', 'r.executed_by')
+    .where('r.id', runId)
+    .first<{ executed_by: string | null; host: string | null; pid: number | null } | undefined>(
+      'r.executed_by',
+      'e.host',
+      'e.pid',
+    );
+  if (!row?.executed_by) return null;
+  // Executor rows go a day after their process does; the id itself says host:pid.
+  const parts = row.executed_by.split(':');
+  const parsedPid = parts.length === 3 ? Number(parts[1]) : NaN;
+  return {
+    id: row.executed_by,
+    host: row.host ?? (parts.length === 3 ? (parts[0] ?? null) : null),
+    pid: row.pid ?? (Number.isInteger(parsedPid) ? parsedPid : null),
+  };
+}
+
 export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
   const { knex } = deps;
   const store = {
@@ -48,11 +79,12 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
   };
 
   const withSteps = async (run: RunRecord) => {
-    const [committed, version] = await Promise.all([
+    const [committed, version, executor] = await Promise.all([
       store.getSteps(run.id),
       knex('workflow_versions').where({ id: run.versionId }).first('number') as Promise<
         { number: number } | undefined
       >,
+      executorOf(knex, run.id),
     ]);
     // Pure steps of a run executing here are committed only at its end: show them live too.
     const byNode = new Map(committed.map((step) => [step.nodeId, step]));
@@ -60,6 +92,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
     return {
       ...presentRun(run),
       version: version?.number ?? null,
+      executor,
       steps: [...byNode.values()].map(presentStep),
     };
   };
@@ -126,7 +159,7 @@ export function runRoutes(deps: RunRouteDeps): AnyRoute[] {
       tags: ['runs'],
       auth: { workspaceRole: 'viewer' },
       params: runParams,
-      responses: { 200: { description: 'The run', schema: runWithStepsSchema }, ...problems },
+      responses: { 200: { description: 'The run', schema: runDetailSchema }, ...problems },
       handler: async ({ workspace, params }) => ({
         status: 200,
         body: await withSteps(await runInWorkspace(workspace!.id, params.runId)),

@@ -1,6 +1,5 @@
 import type { Knex } from 'knex';
 import { SchemaProbe } from '../analytics/schema-probe.js';
-import { ALL_NAMES, KIND_SQL, LEAD_SQL, REP_SQL, VALUE_SQL } from './vocabulary.js';
 
 /** One rep's (or the team's) numbers over a period. */
 export interface RepMetrics {
@@ -8,15 +7,16 @@ export interface RepMetrics {
   emailsSent: number;
   replies: number;
   meetings: number;
-  /** Distinct leads emailed or called. */
+  /** Distinct leads the rep emailed or called in the period (the funnel's first stage). */
   contacted: number;
+  /** Of the contacted leads: those that replied, booked a meeting, were won (in the period). */
   repliedLeads: number;
   meetingLeads: number;
   wonDeals: number;
   wonLeads: number;
   pipelineCents: number;
   wonCents: number;
-  /** % of contacted leads that replied / booked a meeting. */
+  /** % of contacted leads that replied / booked a meeting (never above 100%). */
   replyRate: number;
   meetingRate: number;
   /** Median hours from a reply to the rep's next email or call to that lead; null without any. */
@@ -44,18 +44,18 @@ export async function repMetrics(
   workspaceId: string,
   period: Period,
 ): Promise<{ reps: Map<string, RepMetrics>; teamResponseHours: number | null }> {
-  const bindings = { ws: workspaceId, from: period.from, to: period.to, names: ALL_NAMES };
+  const bindings = { ws: workspaceId, from: period.from, to: period.to };
   const probe = new SchemaProbe(knex);
   const leads = (await probe.hasTable('outbound_leads')) && (await probe.firstColumn('outbound_leads', ['owner_id']));
   const sends = leads && (await probe.hasTable('outbound_sends')) && (await probe.firstColumn('outbound_sends', ['sent_at']));
-  // Outbound's events name the lead, not the rep: the lead's owner is the rep.
+  // The events already parsed by the trigger (kind, rep, lead, value: vocabulary.ts). Outbound's
+  // events name the lead, not the rep: the lead's owner is the rep.
   const rep = leads
-    ? `COALESCE(${REP_SQL}, (SELECT ol.owner_id::text FROM outbound_leads ol WHERE ol.workspace_id = e.workspace_id
-         AND ol.id = CASE WHEN e.data->>'leadId' ~ '^[0-9a-f-]{36}$' THEN (e.data->>'leadId')::uuid END))`
-    : REP_SQL;
-  const fromEvents = `SELECT ${rep} AS rep, ${KIND_SQL} AS kind, ${LEAD_SQL} AS lead, e.occurred_at AS at, ${VALUE_SQL} AS value
-                  FROM events e
-                 WHERE e.workspace_id = :ws AND e.name = ANY(:names) AND e.occurred_at >= :from AND e.occurred_at < :to`;
+    ? `COALESCE(a.rep, (SELECT ol.owner_id::text FROM outbound_leads ol WHERE ol.workspace_id = a.workspace_id AND ol.id = a.lead_id))`
+    : 'a.rep';
+  const fromEvents = `SELECT ${rep} AS rep, a.kind, a.lead, a.occurred_at AS at, a.value
+                  FROM salesboard_activity a
+                 WHERE a.workspace_id = :ws AND a.occurred_at >= :from AND a.occurred_at < :to`;
   // Outbound records its sends as rows (no event per send): each one is an email of the lead's owner.
   const base = sends
     ? `${fromEvents}
@@ -64,7 +64,11 @@ export async function repMetrics(
          FROM outbound_sends s JOIN outbound_leads l ON l.id = s.lead_id
         WHERE s.workspace_id = :ws AND s.sent_at >= :from AND s.sent_at < :to`
     : fromEvents;
-  const { rows } = await knex.raw<{
+  // In one transaction with room to sort and hash a period's events in memory (the default
+  // 4 MB spills 100k events to disk: 3× slower).
+  const { rows } = await knex.transaction(async (trx) => {
+    await trx.raw("SET LOCAL work_mem = '64MB'");
+    return trx.raw<{
     rows: Array<{
       rep: string | null;
       calls: number;
@@ -84,39 +88,64 @@ export async function repMetrics(
       team_hours: number | null;
     }>;
   }>(
-    `WITH ev AS (${base}),
-     touches AS (SELECT rep, lead, at FROM ev WHERE kind IN ('email', 'call')),
-     first_reply AS (SELECT rep, lead, min(at) AS at FROM ev WHERE kind = 'reply' GROUP BY 1, 2),
-     depth AS (
-       SELECT f.rep, f.lead, (SELECT count(*) FROM touches t WHERE t.rep = f.rep AND t.lead = f.lead AND t.at <= f.at) AS n
-         FROM first_reply f),
+    `WITH ev AS MATERIALIZED (${base}),
+     -- One sort of each rep's touches and replies per lead, in time order (a touch at the very
+     -- moment of a reply sorts before it: it is no answer to it). Per reply row: the first touch
+     -- after it, and how many touches and replies came up to it.
+     seq AS (
+       SELECT rep, kind, at,
+              min(at) FILTER (WHERE kind IN ('email', 'call')) OVER after_row AS next_touch,
+              count(*) FILTER (WHERE kind IN ('email', 'call')) OVER up_to_row AS touches_before,
+              count(*) FILTER (WHERE kind = 'reply') OVER up_to_row AS replies_so_far
+         FROM ev WHERE rep IS NOT NULL AND kind IN ('email', 'call', 'reply')
+       WINDOW up_to_row AS (PARTITION BY rep, lead ORDER BY at, kind = 'reply' ROWS UNBOUNDED PRECEDING),
+              after_row AS (PARTITION BY rep, lead ORDER BY at, kind = 'reply' ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)),
+     -- Response time: each reply to the rep's next email or call to that lead.
      response AS (
-       SELECT r.rep, extract(epoch FROM (n.at - r.at)) / 3600 AS hours
-         FROM ev r
-         JOIN LATERAL (SELECT min(t.at) AS at FROM touches t WHERE t.rep = r.rep AND t.lead = r.lead AND t.at > r.at) n ON n.at IS NOT NULL
-        WHERE r.kind = 'reply'),
+       SELECT rep, extract(epoch FROM (next_touch - at)) / 3600 AS hours FROM seq
+        WHERE kind = 'reply' AND next_touch IS NOT NULL),
+     response_by_rep AS (SELECT rep, percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS hours FROM response GROUP BY rep),
+     -- Leads whose first reply came after 3 touches or more.
+     late_by_rep AS (
+       SELECT rep, count(*)::int AS n FROM seq WHERE kind = 'reply' AND replies_so_far = 1 AND touches_before >= 3 GROUP BY rep),
+     -- One row per rep and lead (a hash aggregate, no DISTINCT sorts): the funnel counts leads
+     -- the rep contacted in the period, and which of them replied, met or were won.
+     per_lead AS (
+       SELECT rep, lead,
+              bool_or(kind IN ('email', 'call')) AS contacted,
+              bool_or(kind = 'reply') AS replied,
+              bool_or(kind = 'meeting') AS met,
+              bool_or(kind = 'won') AS won
+         FROM ev GROUP BY rep, lead),
+     funnel AS (
+       SELECT rep,
+              count(*) FILTER (WHERE contacted)::int AS contacted,
+              count(*) FILTER (WHERE contacted AND replied)::int AS replied_leads,
+              count(*) FILTER (WHERE contacted AND met)::int AS meeting_leads,
+              count(*) FILTER (WHERE contacted AND won)::int AS won_leads
+         FROM per_lead GROUP BY rep),
      counts AS (
        SELECT rep,
               count(*) FILTER (WHERE kind = 'call')::int AS calls,
               count(*) FILTER (WHERE kind = 'email')::int AS emails,
               count(*) FILTER (WHERE kind = 'reply')::int AS replies,
               count(*) FILTER (WHERE kind = 'meeting')::int AS meetings,
-              count(DISTINCT lead) FILTER (WHERE kind IN ('email', 'call'))::int AS contacted,
-              count(DISTINCT lead) FILTER (WHERE kind = 'reply')::int AS replied_leads,
-              count(DISTINCT lead) FILTER (WHERE kind = 'meeting')::int AS meeting_leads,
               count(*) FILTER (WHERE kind = 'won')::int AS won,
-              count(DISTINCT lead) FILTER (WHERE kind = 'won')::int AS won_leads,
               COALESCE(sum(value) FILTER (WHERE kind = 'pipeline'), 0) AS pipeline,
               COALESCE(sum(value) FILTER (WHERE kind = 'won'), 0) AS won_value,
               count(*) FILTER (WHERE kind IN ('email', 'call'))::int AS touches
          FROM ev GROUP BY rep)
-     SELECT c.*,
-            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM response x WHERE x.rep IS NOT DISTINCT FROM c.rep) AS response_hours,
-            (SELECT count(*)::int FROM depth d WHERE d.rep IS NOT DISTINCT FROM c.rep AND d.n >= 3) AS late_replies,
+     SELECT c.*, COALESCE(f.contacted, 0) AS contacted, COALESCE(f.replied_leads, 0) AS replied_leads,
+            COALESCE(f.meeting_leads, 0) AS meeting_leads, COALESCE(f.won_leads, 0) AS won_leads,
+            rr.hours AS response_hours, COALESCE(l.n, 0) AS late_replies,
             (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) FROM response) AS team_hours
-       FROM counts c`,
+       FROM counts c
+       JOIN funnel f ON f.rep IS NOT DISTINCT FROM c.rep
+       LEFT JOIN response_by_rep rr ON rr.rep = c.rep
+       LEFT JOIN late_by_rep l ON l.rep = c.rep`,
     bindings,
   );
+  });
   const reps = new Map<string, RepMetrics>();
   for (const row of rows) {
     reps.set(row.rep ?? 'unassigned', {

@@ -3,6 +3,8 @@
  * platform names; deals arrive as events a workspace posts (`deal.*`) or that a Stripe workflow
  * forwards. The rep is the member in `data.userId` (else `data.repId`, `data.ownerId`, or
  * Stripe's `data.metadata.userId`); the lead is `data.leadId` (else `contactId`, `email`).
+ * A trigger parses them into `salesboard_activity` as they arrive (migration
+ * 20261204000015_analytics): changing these lists needs a migration that redefines it.
  */
 export const KINDS = {
   email: ['outbound.email_sent', 'outbound.sent', 'email.sent'],
@@ -15,6 +17,8 @@ export const KINDS = {
 export type Kind = keyof typeof KINDS;
 
 export const ALL_NAMES: string[] = Object.values(KINDS).flat();
+/** The events that carry a deal value (the others are worth 0, and their data is not parsed for one). */
+export const VALUED_NAMES: string[] = [...KINDS.pipeline, ...KINDS.won];
 
 /** SQL: the kind of event `e` (from the fixed lists above). */
 export const KIND_SQL = `CASE ${Object.entries(KINDS)

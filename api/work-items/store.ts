@@ -51,7 +51,7 @@ export class WorkItemStore implements WorkItemsService {
     kind: 'task' | 'ticket',
     workspaceId: string,
     item: WorkItemInput,
-    source: { key: string; runId: string },
+    source: { key: string; runId?: string },
   ): Promise<{ item: WorkItem; created: boolean }> {
     const table = tableOf(kind);
     const row = {
@@ -65,7 +65,8 @@ export class WorkItemStore implements WorkItemsService {
         : { requester: item.requester ?? null }),
       data: JSON.stringify(item.data),
       source_key: source.key,
-      run_id: source.runId,
+      // Null when a person made it outside a run (Voice-to-Action review).
+      run_id: source.runId ?? null,
     };
     const [inserted] = (await this.knex(table)
       .insert(row)

@@ -15,7 +15,7 @@ export function engineRoutes(ctx: ApiContext): AnyRoute[] {
   let service: WorkflowService | undefined;
   const serviceOf = (): WorkflowService => {
     if (!service) {
-      service = new WorkflowService(ctx.knex, workflows, ctx.bundle.registry, ctx.webhooks);
+      service = new WorkflowService(ctx.knex, workflows, ctx.bundle.registry, ctx.webhooks, () => ctx.bundle.sandbox.serverLimits);
       // Schedules follow activation at once rather than at the scheduler's next sync.
       service.onActivationChange(() => ctx.bundle.scheduler?.refresh());
     }

@@ -1,3 +1,4 @@
+// Over 400 lines: one route table for the workflow lifecycle (CRUD, publish, versions, activation, runs of a workflow).
 import type { Request } from 'express';
 import type { Knex } from 'knex';
 import { z } from 'zod';
@@ -18,6 +19,9 @@ import {
   workflowSummarySchema,
 } from './schemas.js';
 import { statusOf, type LastRun, type WorkflowService } from './service.js';
+import { importedWorkflowSchema, prepareImport } from './import/index.js';
+import { isTestVersionOf, testRunRoutes } from './test-runs.js';
+import { testHookRoutes } from './test-hooks.js';
 
 export interface WorkflowRouteDeps {
   workflows: WorkflowRepository;
@@ -52,14 +56,15 @@ function presentSummary(workflow: WorkflowSummary, lastRun?: LastRun | null) {
 export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
   const { workflows, service } = deps;
   const runtime = (): Runtime => deps.runtime();
-  const present = (workflow: WorkflowRecord) => ({
-    ...presentSummary(workflow),
-    draft: workflow.draft,
-    validation: (() => {
-      const issues = service.validate(workflow.draft);
-      return { ok: issues.length === 0, issues };
-    })(),
-  });
+  // Validation includes what the workspace lacks to run the draft (credentials, SMTP): issue 18.
+  const present = async (workflow: WorkflowRecord) => {
+    const issues = await service.validateForWorkspace(workflow.workspaceId, workflow.draft);
+    return {
+      ...presentSummary(workflow),
+      draft: workflow.draft,
+      validation: { ok: issues.length === 0, issues, warnings: service.warnings(workflow.draft) },
+    };
+  };
   const record = (
     req: Request,
     principal: Principal | null,
@@ -119,23 +124,26 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         const { document } = service.checkDraft(body);
         const workflow = await workflows.createWorkflow(workspace!.id, document);
         await record(req, principal, workspace!.id, 'workflow.create', workflow.id);
-        return { status: 201, body: present(workflow) };
+        return { status: 201, body: await present(workflow) };
       },
     }),
     defineRoute({
       method: 'post',
       path: `${base}/import`,
-      summary: 'Import an exported workflow document as a new workflow',
+      summary: 'Import a workflow: our exported document, or an n8n workflow with a per-node report',
       tags: ['workflows'],
       auth: { workspaceRole: 'member' },
       params: workspaceParams,
       body: documentSchema,
-      responses: { 201: { description: 'Imported', schema: workflowSchema }, ...problems },
+      responses: { 201: { description: 'Imported', schema: importedWorkflowSchema }, ...problems },
       handler: async ({ req, workspace, body, principal }) => {
-        const { document } = service.checkDraft(body);
+        // n8n exports are told apart by shape and mapped to a draft (api/workflows/import, issue 19).
+        const { document: input, report } = prepareImport(body);
+        const { document } = service.checkDraft(input);
         const workflow = await workflows.createWorkflow(workspace!.id, document);
-        await record(req, principal, workspace!.id, 'workflow.import', workflow.id);
-        return { status: 201, body: present(workflow) };
+        const from = report ? { from: 'n8n' } : undefined;
+        await record(req, principal, workspace!.id, 'workflow.import', workflow.id, from);
+        return { status: 201, body: { ...(await present(workflow)), importReport: report } };
       },
     }),
     defineRoute({
@@ -148,7 +156,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'The workflow', schema: workflowSchema }, ...problems },
       handler: async ({ workspace, params }) => ({
         status: 200,
-        body: present(await service.get(workspace!.id, params.id)),
+        body: await present(await service.get(workspace!.id, params.id)),
       }),
     }),
     defineRoute({
@@ -164,7 +172,7 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         const { document } = service.checkDraft(body);
         const saved = await workflows.saveDraft(params.id, document, { workspaceId: workspace!.id });
         if (!saved) throw notFound('The workflow');
-        return { status: 200, body: present(saved) };
+        return { status: 200, body: await present(saved) };
       },
     }),
     defineRoute({
@@ -230,7 +238,12 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       responses: { 200: { description: 'The version', schema: versionSchema }, ...problems },
       handler: async ({ workspace, params }) => {
         const version = await workflows.getVersion(params.versionId, { workspaceId: workspace!.id });
-        if (!version || version.workflowId !== params.id) throw notFound('The version');
+        // A test run's version is a snapshot kept by the workflow's hidden companion (test-runs.ts).
+        const mine =
+          version &&
+          (version.workflowId === params.id ||
+            (await isTestVersionOf(deps.knex, workspace!.id, params.id, version.workflowId)));
+        if (!version || !mine) throw notFound('The version');
         return { status: 200, body: presentVersion(version) };
       },
     }),
@@ -366,7 +379,13 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
       tags: ['runs'],
       auth: { workspaceRole: 'member' },
       params: workflowParams,
-      body: z.object({ input: z.unknown().optional(), versionId: z.string().uuid().optional() }).default({}),
+      body: z
+        .object({
+          input: z.unknown().optional(),
+          versionId: z.string().uuid().optional(),
+          retryOf: z.string().uuid().optional().describe('A run of this workflow this one retries (edited input)'),
+        })
+        .default({}),
       responses: { 202: { description: 'Started', schema: runSchema }, ...conflictProblem, ...problems },
       handler: async ({ workspace, params, body }) => {
         const workflow = await service.get(workspace!.id, params.id);
@@ -375,12 +394,20 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         const version = await workflows.getVersion(versionId, { workspaceId: workspace!.id });
         if (!version || version.workflowId !== workflow.id) throw notFound('The version');
         const manual = version.document.nodes.find((node) => node.type === 'trigger.manual');
+        if (body.retryOf) {
+          const previous = await deps
+            .knex('runs')
+            .where({ id: body.retryOf, workspace_id: workspace!.id, workflow_id: workflow.id })
+            .first<{ id: string } | undefined>('id');
+          if (!previous) throw notFound('The run to retry');
+        }
         const run = await runtime().startRun({
           workspaceId: workspace!.id,
           workflowId: workflow.id,
           versionId,
           input: (body.input ?? {}) as never,
           ...(manual ? { triggerNodeId: manual.id } : {}),
+          ...(body.retryOf ? { retryOf: body.retryOf } : {}),
         });
         return {
           status: 202,
@@ -389,6 +416,8 @@ export function workflowRoutes(deps: WorkflowRouteDeps): AnyRoute[] {
         };
       },
     }),
+    ...testRunRoutes({ knex: deps.knex, service, runtime }),
+    ...testHookRoutes({ knex: deps.knex, service, runtime, workflows, publicUrl: deps.publicUrl }),
   ];
   return routes;
 }

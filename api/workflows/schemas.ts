@@ -35,7 +35,12 @@ export const workflowSummarySchema = z
 export const workflowSchema = workflowSummarySchema
   .extend({
     draft: documentSchema,
-    validation: z.object({ ok: z.boolean(), issues: z.array(validationIssueSchema) }),
+    validation: z.object({
+      ok: z.boolean(),
+      issues: z.array(validationIssueSchema),
+      /** Runs, but not as written (a sandbox limit above the server's is clamped). */
+      warnings: z.array(validationIssueSchema),
+    }),
   })
   .meta({ id: 'Workflow' });
 

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { WorkflowDocument } from '../../engine/document.js';
 import type { NodeRole } from '../../engine/node.js';
 import type { NodeRegistry } from '../../engine/registry.js';
-import { validateWorkflow, type ValidationIssue } from '../../engine/validate.js';
+import { sandboxLimitWarnings, validateWorkflow, type ValidationIssue } from '../../engine/validate.js';
 import type {
   VersionRecord,
   WorkflowRecord,
@@ -15,6 +15,7 @@ import { conflictError, notFoundError } from '../../engine/errors.js';
 import type { WebhookRegistry } from '../hooks/webhook-registry.js';
 import { assertPublisherMayPublish } from './publishers.js';
 import { invalidDocument } from './validation.js';
+import { readinessIssues } from './readiness.js';
 
 export type WorkflowStatus = 'draft' | 'published' | 'active';
 
@@ -42,7 +43,13 @@ export class WorkflowService {
     private readonly workflows: WorkflowRepository,
     private readonly registry: NodeRegistry,
     private readonly webhooks: WebhookRegistry,
+    /** The server's sandbox limits: a document asking for more is warned, then clamped at run time. */
+    private readonly sandboxLimits?: () => { memoryMb: number; cpuTimeoutMs: number },
   ) {}
+
+  nodeRegistry(): NodeRegistry {
+    return this.registry;
+  }
 
   onActivationChange(listener: ActivationListener): void {
     this.listeners.push(listener);
@@ -57,6 +64,17 @@ export class WorkflowService {
 
   validate(document: unknown): ValidationIssue[] {
     return validateWorkflow(document, this.registry).issues;
+  }
+
+  /** Graph and config problems plus what the workspace lacks to run it (credentials, SMTP). */
+  async validateForWorkspace(workspaceId: string, document: WorkflowDocument): Promise<ValidationIssue[]> {
+    const issues = this.validate(document);
+    return [...issues, ...(await readinessIssues(this.knex, this.registry, workspaceId, document))];
+  }
+
+  /** What will run, but not as written: limits above the server's (they are clamped). */
+  warnings(document: WorkflowDocument): ValidationIssue[] {
+    return this.sandboxLimits ? sandboxLimitWarnings(document, this.sandboxLimits()) : [];
   }
 
   async get(workspaceId: string, workflowId: string): Promise<WorkflowRecord> {
@@ -80,6 +98,11 @@ export class WorkflowService {
     if (result.document) await assertPublishAllowed(this.knex, this.registry, workspaceId, result.document);
     // The workspace safety policy: every path to an outbound node passes the required guardrails.
     if (result.document) await assertSafetyPolicy(this.knex, this.registry, workspaceId, result.document);
+    // Last: a credential or SMTP server the run would miss halfway through (issue 18).
+    if (result.document) {
+      const missing = await readinessIssues(this.knex, this.registry, workspaceId, result.document);
+      if (missing.length > 0) throw invalidDocument(missing, 'Fix the workflow before publishing');
+    }
     const version = await this.workflows.publish(workflowId, note, {
       workspaceId,
       ...(publisher.userId ? { createdBy: publisher.userId } : {}),

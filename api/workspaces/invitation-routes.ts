@@ -14,7 +14,9 @@ import {
   lockInvitation,
   markRevoked,
   renewInvitation,
+  type InvitationWithInviter,
 } from './invitations.js';
+import { sendInvitationEmail } from './invitation-mail.js';
 import { isMemberByEmail, lockWorkspace } from './repository.js';
 import {
   invitationCreatedSchema,
@@ -27,13 +29,35 @@ import { assertSeatAvailable, seatUsage } from '../billing/seats.js';
 
 const invitationParams = workspaceParams.extend({ invitationId: z.uuid() });
 
+const deliverySchema = z
+  .object({
+    status: z.enum(['sent', 'not_configured', 'failed']),
+    detail: z.string().optional(),
+  })
+  .describe('Whether the invitation email went out (SMTP_URL); the link works either way');
+const invitationSentSchema = invitationCreatedSchema.extend({ delivery: deliverySchema });
+
 /**
  * Invitations of a workspace, for its admins. The token is random, stored hashed and shown
- * once, as the accept link in the create/resend response (email delivery comes later).
+ * once, as the accept link in the create/resend response; with SMTP_URL set the invitee is
+ * emailed the link too, and the answer says whether that worked (`delivery`).
  */
-export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
+export function invitationRoutes({ knex, settings, logger }: ApiContext): AnyRoute[] {
   const base = '/api/v1/workspaces/:workspaceId/invitations';
   const acceptUrl = (token: string): string => `${settings.publicUrl}/invitations/${token}`;
+  const email = async (workspaceId: string, row: InvitationWithInviter, link: string) => {
+    const workspace = await knex('workspaces').where({ id: workspaceId }).first<{ name: string } | undefined>('name');
+    return sendInvitationEmail(settings, logger, {
+      id: row.id,
+      email: row.email,
+      role: row.role,
+      workspaceName: workspace?.name ?? 'a workspace',
+      inviter: row.inviter_name,
+      acceptUrl: link,
+      expiresAt: row.expires_at,
+      sendCount: row.send_count,
+    });
+  };
 
   const create = defineRoute({
     method: 'post',
@@ -47,8 +71,8 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
     body: inviteBody,
     responses: {
       201: {
-        description: 'The invitation and its accept link (shown only here)',
-        schema: invitationCreatedSchema,
+        description: 'The invitation, its accept link (shown only here) and whether it was emailed',
+        schema: invitationSentSchema,
       },
       ...problemResponses(400, 401, 402, 403, 404, 409),
     },
@@ -90,7 +114,9 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
       });
       const row = await findInvitation(knex, scope.id, id);
       if (!row) throw notFound('The invitation');
-      return { status: 201, body: { ...invitationView(row), acceptUrl: acceptUrl(token) } };
+      const link = acceptUrl(token);
+      const delivery = await email(scope.id, row, link);
+      return { status: 201, body: { ...invitationView(row), acceptUrl: link, delivery } };
     },
   });
 
@@ -103,13 +129,16 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
     params: workspaceParams,
     query: z.object({ status: z.enum(['pending', 'accepted', 'revoked', 'expired']).optional() }),
     responses: {
-      200: { description: 'Newest first', schema: z.object({ items: z.array(invitationSchema) }) },
+      200: {
+        description: 'Newest first; `mailConfigured` says whether invitations are emailed (SMTP_URL)',
+        schema: z.object({ items: z.array(invitationSchema), mailConfigured: z.boolean() }),
+      },
       ...problemResponses(400, 401, 403, 404),
     },
     async handler({ query, workspace }) {
       const rows = await listInvitations(knex, workspaceScope(workspace).id);
       const items = rows.map(invitationView).filter((item) => !query.status || item.status === query.status);
-      return { status: 200, body: { items } };
+      return { status: 200, body: { items, mailConfigured: settings.accountMail !== undefined } };
     },
   });
 
@@ -121,7 +150,10 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
     auth: { workspaceRole: 'admin' },
     params: invitationParams,
     responses: {
-      200: { description: 'The renewed invitation and its new accept link', schema: invitationCreatedSchema },
+      200: {
+        description: 'The renewed invitation, its new accept link and whether it was emailed',
+        schema: invitationSentSchema,
+      },
       ...problemResponses(400, 401, 402, 403, 404, 409),
     },
     async handler({ req, params, principal, workspace }) {
@@ -152,7 +184,9 @@ export function invitationRoutes({ knex, settings }: ApiContext): AnyRoute[] {
       });
       const row = await findInvitation(knex, scope.id, params.invitationId);
       if (!row) throw notFound('The invitation');
-      return { status: 200, body: { ...invitationView(row), acceptUrl: acceptUrl(token) } };
+      const link = acceptUrl(token);
+      const delivery = await email(scope.id, row, link);
+      return { status: 200, body: { ...invitationView(row), acceptUrl: link, delivery } };
     },
   });
 

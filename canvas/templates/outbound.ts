@@ -18,13 +18,20 @@ export const outboundSequenceTemplate: OutboundTemplate = {
   id: 'outbound-sequence',
   title: 'Outbound sequence',
   description:
-    'Send → wait 3 business days in the lead\'s time zone → follow-up → stop on reply, meeting, unsubscribe or bounce. Three variants learn which message earns replies.',
+    "Send → wait 3 business days in the lead's time zone → follow-up → stop on reply, meeting, unsubscribe or bounce. Three variants learn which message earns replies.",
   document: {
     schemaVersion: 1,
     name: 'Outbound sequence',
-    description: 'A campaign: enrol leads from the Leads page. Variants are chosen by Thompson sampling on positive replies and meetings.',
+    description:
+      'A campaign: enrol leads from the Leads page. Variants are chosen by Thompson sampling on positive replies and meetings.',
     nodes: [
-      { id: 'start', name: 'Enrolled from a list', type: 'trigger.manual', config: {}, position: { x: 0, y: 0 } },
+      {
+        id: 'start',
+        name: 'Enrolled from a list',
+        type: 'trigger.manual',
+        config: {},
+        position: { x: 0, y: 0 },
+      },
       { id: 'enroll', name: 'Enrol lead', type: 'outbound.enroll', config: {}, position: { x: 240, y: 0 } },
       {
         id: 'pick',
@@ -36,13 +43,15 @@ export const outboundSequenceTemplate: OutboundTemplate = {
               key: 'pain',
               subject: 'Quick question about {{ lead.company | your team }}',
               body: 'Hi {{ lead.firstName | there }},\n\nHow does {{ lead.company | your team }} handle follow-ups today? We help RevOps teams cut manual sequencing to zero.\n\nWorth a 15-minute call?',
-              followUp: 'Hi {{ lead.firstName | there }}, floating this up in case it got buried. Happy to share how similar teams did it.',
+              followUp:
+                'Hi {{ lead.firstName | there }}, floating this up in case it got buried. Happy to share how similar teams did it.',
             },
             {
               key: 'proof',
               subject: 'How teams like {{ lead.company | yours }} book 30% more meetings',
               body: 'Hi {{ lead.firstName | there }},\n\nTeams similar to {{ lead.company | yours }} use Revflow to learn which message works and send more of it.\n\nOpen to a short demo next week?',
-              followUp: 'Hi {{ lead.firstName | there }}, should I send over the two-minute case study instead?',
+              followUp:
+                'Hi {{ lead.firstName | there }}, should I send over the two-minute case study instead?',
             },
             {
               key: 'short',
@@ -56,7 +65,13 @@ export const outboundSequenceTemplate: OutboundTemplate = {
         },
         position: { x: 480, y: 0 },
       },
-      { id: 'first', name: 'First email', type: 'outbound.send', config: { content: 'variant' }, position: { x: 720, y: 0 } },
+      {
+        id: 'first',
+        name: 'First email',
+        type: 'outbound.send',
+        config: { content: 'variant' },
+        position: { x: 720, y: 0 },
+      },
       {
         id: 'wait1',
         name: 'Wait 3 business days',
@@ -64,7 +79,13 @@ export const outboundSequenceTemplate: OutboundTemplate = {
         config: { businessDays: 3, windowStart: '09:00', windowEnd: '17:00', defaultTimezone: 'UTC' },
         position: { x: 960, y: 0 },
       },
-      { id: 'followup', name: 'Follow-up', type: 'outbound.send', config: { content: 'followUp' }, position: { x: 1200, y: 80 } },
+      {
+        id: 'followup',
+        name: 'Follow-up',
+        type: 'outbound.send',
+        config: { content: 'followUp' },
+        position: { x: 1200, y: 80 },
+      },
       {
         id: 'wait2',
         name: 'Wait 4 business days',

@@ -87,7 +87,10 @@ export class IsolateSandbox implements Sandbox {
 }
 
 /** Each limit is the lower of the server's and the requested one (DESIGN §6: budgets belong to the server). */
-export function clampLimits(server: SandboxLimits, requested: Partial<SandboxLimits> | undefined): SandboxLimits {
+export function clampLimits(
+  server: SandboxLimits,
+  requested: Partial<SandboxLimits> | undefined,
+): SandboxLimits {
   return normalise({
     memoryMb: Math.min(server.memoryMb, requested?.memoryMb ?? Infinity),
     cpuTimeoutMs: Math.min(server.cpuTimeoutMs, requested?.cpuTimeoutMs ?? Infinity),

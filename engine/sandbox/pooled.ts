@@ -16,6 +16,14 @@ export interface PooledIsolate {
   evaluate(sources: readonly string[], call: CallSpec): string;
   /** A code node's body, its promise settled and collected in the same crossing. */
   runCode(source: string, call: CallSpec): string;
+  /**
+   * The same, answered asynchronously when the isolate lives in another process (the host's
+   * event loop goes on meanwhile). `settled` runs synchronously when the answer arrives, before
+   * any later call is prepared, with the error if it failed. Absent inline.
+   */
+  runCodeAsync?(source: string, call: CallSpec, settled: (error?: unknown) => void): Promise<string>;
+  /** Wait for every asynchronous call in flight (before a synchronous one of the same run). */
+  settleAll?(): void;
   dropRun(runKey: number): void;
   dispose(): void;
 }

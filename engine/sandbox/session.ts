@@ -25,6 +25,10 @@ export class IsolateSession implements SandboxSession {
   private warm: PooledIsolate | undefined;
   private readonly pusher = new ScopePusher();
   private closed = false;
+  /** Asynchronous code calls of this run not answered yet (parallel branches may overlap). */
+  private inFlight = 0;
+  /** The last asynchronous call: the next one is sent after it settles (pushes build on it). */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly pool: IsolatePool,
@@ -40,6 +44,8 @@ export class IsolateSession implements SandboxSession {
   ): Json[] {
     this.assertOpen();
     if (expressions.length === 0) return [];
+    // A code call of this run still out there: its push must be settled before this one's.
+    if (this.inFlight > 0) this.warm?.settleAll?.();
     const raw = this.cross(options, (warm, call) => warm.evaluate(expressions, call), scope, scope.input);
     if (raw.startsWith(ERROR_MARK)) throw decodeError(raw);
     return JSON.parse(raw) as Json[];
@@ -53,8 +59,9 @@ export class IsolateSession implements SandboxSession {
   ): Promise<CodeRunResult> {
     try {
       this.assertOpen();
-      // Every crossing is synchronous, so the signal can only stop a call from starting.
+      // A crossing cannot be interrupted, so the signal can only stop a call from starting.
       options?.signal?.throwIfAborted();
+      if (this.isolate().runCodeAsync !== undefined) return this.runCodeAsync(source, input, scope, options);
       const raw = this.cross(options, (warm, call) => warm.runCode(source, call), scope, input);
       if (raw.startsWith(ERROR_MARK)) throw tooLargeOr(decodeError(raw));
       const { value, logs } = JSON.parse(raw) as CodeRunResult;
@@ -62,6 +69,44 @@ export class IsolateSession implements SandboxSession {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  /** runCode over an asynchronous crossing (the sandbox process): same answers, same retries. */
+  private runCodeAsync(
+    source: string,
+    input: Json,
+    scope: ExpressionScope,
+    options: { timeoutMs?: number; maxResultBytes?: number } | undefined,
+  ): Promise<CodeRunResult> {
+    const timeoutMs = this.timeoutFor(options?.timeoutMs);
+    const maxResultChars = Math.min(options?.maxResultBytes ?? Infinity, this.limits.maxResultBytes);
+    const attempt = async (): Promise<CodeRunResult> => {
+      for (let round = 1; ; round++) {
+        this.assertOpen();
+        const warm = this.isolate();
+        this.inFlight += 1;
+        let raw: string;
+        try {
+          raw = await warm.runCodeAsync!(
+            source,
+            { runKey: this.runKey, push: this.pusher.prepare(scope, input), timeoutMs, maxResultChars },
+            (error) => {
+              this.inFlight -= 1;
+              if (error !== undefined) this.pusher.reset();
+            },
+          );
+        } catch (error) {
+          if (error instanceof IsolateLost && round < 3) continue;
+          throw error;
+        }
+        if (raw.startsWith(ERROR_MARK)) throw tooLargeOr(decodeError(raw));
+        const { value, logs } = JSON.parse(raw) as CodeRunResult;
+        return { value, logs };
+      }
+    };
+    const result = this.tail.then(attempt, attempt);
+    this.tail = result.catch(() => undefined);
+    return result;
   }
 
   close(): void {
@@ -90,7 +135,12 @@ export class IsolateSession implements SandboxSession {
     for (let attempt = 1; ; attempt++) {
       try {
         const warm = this.isolate();
-        return send(warm, { runKey: this.runKey, push: this.pusher.prepare(scope, input), timeoutMs, maxResultChars });
+        return send(warm, {
+          runKey: this.runKey,
+          push: this.pusher.prepare(scope, input),
+          timeoutMs,
+          maxResultChars,
+        });
       } catch (error) {
         this.pusher.reset();
         if (error instanceof IsolateLost && attempt < 3) continue;

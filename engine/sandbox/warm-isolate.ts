@@ -102,7 +102,9 @@ export class WarmIsolate {
   call(entry: EntryPoint, args: readonly (string | number)[], timeoutMs: number): string {
     return this.guarded(timeoutMs, () => {
       const started = performance.now();
-      const answer = this.runtime[entry].applySync(undefined, args as never[], { timeout: timeoutMs }) as string;
+      const answer = this.runtime[entry].applySync(undefined, args as never[], {
+        timeout: timeoutMs,
+      }) as string;
       // A call this short allocated at most a few MB (V8 allocates ~1-2 GB/s): not worth 5 µs.
       if (this.headroom && performance.now() - started >= LIMIT_CHECK_AFTER_MS) this.enforceLimit();
       return answer;
@@ -181,7 +183,9 @@ export class WarmIsolate {
   private holdBallast(memoryMb: number): ivm.Reference<unknown> | undefined {
     const bytes = memoryMb * (HEADROOM_FACTOR - 1) * 1024 * 1024;
     try {
-      return this.context.evalSync(`new ArrayBuffer(${bytes})`, { reference: true }) as ivm.Reference<unknown>;
+      return this.context.evalSync(`new ArrayBuffer(${bytes})`, {
+        reference: true,
+      }) as ivm.Reference<unknown>;
     } catch {
       return undefined;
     }

@@ -79,7 +79,11 @@ export interface Pick {
   reason: 'warmup' | 'explore' | 'thompson';
 }
 
-export function chooseArm(arms: readonly ArmCounts[], rng: Rng, options: BanditOptions = DEFAULT_BANDIT): Pick {
+export function chooseArm(
+  arms: readonly ArmCounts[],
+  rng: Rng,
+  options: BanditOptions = DEFAULT_BANDIT,
+): Pick {
   if (arms.length === 0) throw new Error('no variants to choose from');
   const fewest = Math.min(...arms.map((arm) => arm.sends));
   if (fewest < options.minSamples) {
@@ -107,7 +111,10 @@ export function wilson(successes: number, trials: number, z = 1.96): { low: numb
   const denominator = 1 + (z * z) / trials;
   const centre = p + (z * z) / (2 * trials);
   const margin = z * Math.sqrt((p * (1 - p)) / trials + (z * z) / (4 * trials * trials));
-  return { low: Math.max(0, (centre - margin) / denominator), high: Math.min(1, (centre + margin) / denominator) };
+  return {
+    low: Math.max(0, (centre - margin) / denominator),
+    high: Math.min(1, (centre + margin) / denominator),
+  };
 }
 
 /** P(each variant is the best) under the posteriors, by Monte Carlo: the "posterior share". */

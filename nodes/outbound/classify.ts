@@ -16,7 +16,10 @@ export const replyClasses = ['positive', 'neutral', 'negative', 'out_of_office',
 export type ReplyClass = (typeof replyClasses)[number];
 
 const RULES: ReadonlyArray<readonly [ReplyClass, RegExp]> = [
-  ['unsubscribe', /\b(unsubscribe|remove me|stop (e-?mailing|sending|contacting)|opt(-| )?out|take me off)\b/i],
+  [
+    'unsubscribe',
+    /\b(unsubscribe|remove me|stop (e-?mailing|sending|contacting)|opt(-| )?out|take me off)\b/i,
+  ],
   [
     'out_of_office',
     /\b(out of (the )?office|on (vacation|holiday|leave|parental leave)|auto(matic)?[- ]?reply|away until|limited access to (my )?e-?mail|back on)\b/i,

@@ -50,7 +50,11 @@ export const enrollNode = defineNode({
     const leadId = ctx.config.leadId || named.leadId;
     const email = ctx.config.email || named.email;
     if (!leadId && !email)
-      throw new StepFailure('No lead: set leadId or email, or start the run with { leadId }', 'config', 'config.leadId');
+      throw new StepFailure(
+        'No lead: set leadId or email, or start the run with { leadId }',
+        'config',
+        'config.leadId',
+      );
     const { config } = ctx;
     const result = await outbound.enroll(ctx.run.workspaceId, {
       workflowId: ctx.run.workflowId,

@@ -29,5 +29,8 @@ export function leadField(lead: Lead, path: string): string | undefined {
 }
 
 export function renderTemplate(template: string, lead: Lead): string {
-  return template.replace(FIELD, (_match, path: string, fallback: string | undefined) => leadField(lead, path) ?? fallback ?? '');
+  return template.replace(
+    FIELD,
+    (_match, path: string, fallback: string | undefined) => leadField(lead, path) ?? fallback ?? '',
+  );
 }

@@ -19,7 +19,8 @@ export const pickVariantNode = defineNode({
   type: 'outbound.pickVariant',
   family: 'growth',
   title: 'Pick message variant',
-  description: 'Chooses a subject and body by Thompson sampling: variants that earn replies get more traffic.',
+  description:
+    'Chooses a subject and body by Thompson sampling: variants that earn replies get more traffic.',
   docs: [
     'Each variant has a Beta–Bernoulli posterior over its reward rate; a reward is a positive reply or a ' +
       'meeting attributed to a send of that variant (opens never count). Until every variant has ' +
@@ -36,7 +37,11 @@ export const pickVariantNode = defineNode({
       .min(1)
       .max(10)
       .refine((list) => new Set(list.map((v) => v.key)).size === list.length, 'variant keys must be unique'),
-    segment: z.string().max(100).optional().describe('Learn per segment (e.g. {{ input.lead.attributes.tier }})'),
+    segment: z
+      .string()
+      .max(100)
+      .optional()
+      .describe('Learn per segment (e.g. {{ input.lead.attributes.tier }})'),
     explorationFloor: z.number().min(0).max(0.2).default(DEFAULT_BANDIT.explorationFloor),
     minSamples: z.number().int().min(0).max(10_000).default(DEFAULT_BANDIT.minSamples),
   }),

@@ -37,9 +37,21 @@ export function nextInWindow(at: Date, zone: string, window: SendingWindow): Dat
     const minutes = local.getHours() * 60 + local.getMinutes();
     if (!isWeekend(local) && minutes >= start && minutes < end) return new Date(local.getTime());
     if (!isWeekend(local) && minutes < start) {
-      return new Date(set(local, { hours: Math.floor(start / 60), minutes: start % 60, seconds: 0, milliseconds: 0 }).getTime());
+      return new Date(
+        set(local, {
+          hours: Math.floor(start / 60),
+          minutes: start % 60,
+          seconds: 0,
+          milliseconds: 0,
+        }).getTime(),
+      );
     }
-    local = set(addDays(local, 1), { hours: Math.floor(start / 60), minutes: start % 60, seconds: 0, milliseconds: 0 });
+    local = set(addDays(local, 1), {
+      hours: Math.floor(start / 60),
+      minutes: start % 60,
+      seconds: 0,
+      milliseconds: 0,
+    });
   }
   return new Date(local.getTime());
 }

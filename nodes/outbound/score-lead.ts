@@ -9,7 +9,7 @@ export const scoreLeadNode = defineNode({
   title: 'Score lead',
   description: 'An ICP score 0–100 learned from replies, meetings and wins; routes to high, medium or low.',
   docs:
-    "The workspace's lead-score model is an online regularised logistic regression over the lead's fields " +
+    "The workspace's lead-score model is an online logistic regression (FTRL-proximal steps, L2 towards a cold-start prior) over the lead's fields " +
     'and custom attributes, updated with every outcome (replied, meeting, won: positive; a finished ' +
     'sequence without a reply: negative). 50 is an average lead. The output carries the score and the top ' +
     'factors behind it. Retrain from history on the Leads page or with POST …/outbound/score/retrain.',

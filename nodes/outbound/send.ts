@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { StepFailure } from '../../engine/errors.js';
 import { defineNode } from '../../engine/node.js';
-import { messageIdFor } from '../actions/email-send.js';
+import { messageIdFor } from '../email/send.js';
 import { credentialRef, required } from '../services.js';
 import { envelopeJson, envelopeOf } from './envelope.js';
 import { renderTemplate } from './merge.js';
@@ -10,7 +10,8 @@ export const sendNode = defineNode({
   type: 'outbound.send',
   family: 'growth',
   title: 'Send sequence email',
-  description: 'Emails the enrolled lead (the picked variant, its follow-up, or a custom text) with one-click unsubscribe.',
+  description:
+    'Emails the enrolled lead (the picked variant, its follow-up, or a custom text) with one-click unsubscribe.',
   docs: [
     "Sends through the workspace's SMTP credential (or SMTP_URL), metered like email.send and covered by " +
       'the safety policy. One Message-ID per step and lead: a re-run never sends twice, and a reply is ' +
@@ -28,7 +29,11 @@ export const sendNode = defineNode({
   config: z
     .object({
       credentialId: credentialRef(['smtp'], 'An SMTP credential; default: SMTP_URL').optional(),
-      from: z.string().max(500).optional().describe("Default: the credential's sender, else REVFLOW_OUTBOUND_FROM"),
+      from: z
+        .string()
+        .max(500)
+        .optional()
+        .describe("Default: the credential's sender, else REVFLOW_OUTBOUND_FROM"),
       replyTo: z.string().max(320).optional(),
       content: z.enum(['variant', 'followUp', 'custom']).default('variant'),
       subject: z.string().max(998).optional(),
@@ -45,10 +50,15 @@ export const sendNode = defineNode({
     const envelope = envelopeOf(input);
     const { config } = ctx;
     const prepared = await outbound.prepareSend(ctx.run.workspaceId, envelope);
-    if (prepared.blocked) return ctx.route('stopped', envelopeJson(envelope, { stop: { ...prepared.blocked } }));
+    if (prepared.blocked)
+      return ctx.route('stopped', envelopeJson(envelope, { stop: { ...prepared.blocked } }));
     const variant = envelope.variant;
     if (config.content !== 'custom' && !variant)
-      throw new StepFailure('No variant picked: put outbound.pickVariant before this step, or use custom content', 'config', 'config.content');
+      throw new StepFailure(
+        'No variant picked: put outbound.pickVariant before this step, or use custom content',
+        'config',
+        'config.content',
+      );
     let subject = config.subject ?? variant?.subject ?? '';
     let body = config.body ?? variant?.body ?? '';
     if (config.content === 'variant' && variant) {
@@ -59,7 +69,9 @@ export const sendNode = defineNode({
       body = variant.followUp ?? config.body ?? variant.body;
     }
     const lead = prepared.lead;
-    subject = renderTemplate(subject, lead).replace(/[\r\n]+/g, ' ').slice(0, 998);
+    subject = renderTemplate(subject, lead)
+      .replace(/[\r\n]+/g, ' ')
+      .slice(0, 998);
     const text = `${renderTemplate(body, lead)}\n\n--\nNo more emails from us: ${prepared.unsubscribeUrl}\n`;
     const messageId = messageIdFor(ctx.idempotencyKey);
     const headers: Record<string, string> = {
@@ -97,9 +109,13 @@ export const sendNode = defineNode({
       step: ctx.node.id,
       messageId,
       subject,
-      ...(variant && config.content !== 'custom' && { variant: { picker: variant.picker, key: variant.key } }),
+      ...(variant &&
+        config.content !== 'custom' && { variant: { picker: variant.picker, key: variant.key } }),
     });
     ctx.log.info('Sequence email sent', { messageId, step: ctx.node.id });
-    return envelopeJson({ ...envelope, lead, lastMessageId: messageId }, { sendId: recorded.sendId, messageId });
+    return envelopeJson(
+      { ...envelope, lead, lastMessageId: messageId },
+      { sendId: recorded.sendId, messageId },
+    );
   },
 });

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { Json, JsonObject } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
 import { required } from '../services.js';
 import { envelopeJson, envelopeOf } from './envelope.js';
@@ -9,7 +8,8 @@ export const updateLeadNode = defineNode({
   type: 'outbound.updateLead',
   family: 'growth',
   title: 'Update lead',
-  description: "Sets the enrolled lead's status, owner or custom attributes, and can teach the lead score an outcome.",
+  description:
+    "Sets the enrolled lead's status, owner or custom attributes, and can teach the lead score an outcome.",
   docs: 'Status `won` teaches the score a positive outcome and `lost` a negative one; `outcome` does so explicitly.',
   icon: 'user-check',
   sideEffects: true,
@@ -20,7 +20,9 @@ export const updateLeadNode = defineNode({
       .enum(['none', 'positive', 'negative'])
       .default('none')
       .describe('Teach the lead score (e.g. negative after a sequence ends without a reply)'),
-    attributes: z.record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()])).optional(),
+    attributes: z
+      .record(z.string().max(100), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]))
+      .optional(),
   }),
   run: async (ctx, input) => {
     const outbound = required(ctx.services.outbound, 'outbound');

@@ -17,7 +17,8 @@ export const waitForReplyNode = defineNode({
   type: 'outbound.waitForReply',
   family: 'growth',
   title: 'Wait for reply',
-  description: "Waits N business days in the lead's time zone, inside a sending window, unless the lead replies first.",
+  description:
+    "Waits N business days in the lead's time zone, inside a sending window, unless the lead replies first.",
   docs: [
     'A durable wait (no worker is held). It ends early when the lead replies or books a meeting ' +
       '(`replied`, with the classification) or unsubscribes, bounces or complains (`stopped`); otherwise ' +
@@ -31,10 +32,22 @@ export const waitForReplyNode = defineNode({
       businessDays: z.number().int().min(0).max(60).default(3),
       windowStart: clock.default('09:00'),
       windowEnd: clock.default('17:00'),
-      defaultTimezone: z.string().max(100).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').default('UTC'),
-      timeoutMs: z.number().int().min(1).max(366 * 86_400_000).optional(),
+      defaultTimezone: z
+        .string()
+        .max(100)
+        .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin')
+        .default('UTC'),
+      timeoutMs: z
+        .number()
+        .int()
+        .min(1)
+        .max(366 * 86_400_000)
+        .optional(),
     })
-    .refine((config) => config.windowStart < config.windowEnd, { message: 'the window must end after it starts', path: ['windowEnd'] }),
+    .refine((config) => config.windowStart < config.windowEnd, {
+      message: 'the window must end after it starts',
+      path: ['windowEnd'],
+    }),
   outputs: ['replied', 'stopped', 'timeout'],
   run: async (ctx, input) => {
     const envelope = envelopeOf(input);
@@ -47,13 +60,20 @@ export const waitForReplyNode = defineNode({
     const outbound = required(ctx.services.outbound, 'outbound');
     // A reply that arrived before this step started waiting is not lost.
     const already = await outbound.stopped(ctx.run.workspaceId, envelope.enrollmentId);
-    if (already) return ctx.route(portFor(already), envelopeJson(envelope, { stop: already as unknown as Json }));
+    if (already)
+      return ctx.route(portFor(already), envelopeJson(envelope, { stop: already as unknown as Json }));
     const { config } = ctx;
-    const zone = envelope.lead.timezone && isTimeZone(envelope.lead.timezone) ? envelope.lead.timezone : config.defaultTimezone;
+    const zone =
+      envelope.lead.timezone && isTimeZone(envelope.lead.timezone)
+        ? envelope.lead.timezone
+        : config.defaultTimezone;
     const until =
       config.timeoutMs !== undefined
         ? new Date(Date.now() + config.timeoutMs)
-        : businessDaysLater(new Date(), config.businessDays, zone, { start: config.windowStart, end: config.windowEnd });
+        : businessDaysLater(new Date(), config.businessDays, zone, {
+            start: config.windowStart,
+            end: config.windowEnd,
+          });
     return ctx.wait({
       signal: { kind: OUTBOUND_SIGNAL, key: envelope.enrollmentId },
       until,

@@ -33,7 +33,7 @@ export interface WorkItemsService {
     kind: 'task' | 'ticket',
     workspaceId: string,
     item: WorkItemInput,
-    source: { key: string; runId: string },
+    source: { key: string; runId?: string },
   ): Promise<{ item: WorkItem; created: boolean }>;
 }
 

@@ -101,7 +101,9 @@ export const sandboxAttacks: SandboxAttack[] = [
   {
     surface: 'sandbox',
     name: 'settings.sandbox.memoryMb raised to 1,024 to hold 300 MB',
-    node: code('const parts = []; for (let i = 0; i < 300; i++) parts.push(new Uint8Array(1 << 20)); return parts.length'),
+    node: code(
+      'const parts = []; for (let i = 0; i < 300; i++) parts.push(new Uint8Array(1 << 20)); return parts.length',
+    ),
     settings: { sandbox: { memoryMb: 1024 } },
     expect: { fails: ['sandbox_runtime', 'sandbox_memory'] },
     before: 'succeeded: 300 MB on the host under a 128 MB server limit',
@@ -110,14 +112,18 @@ export const sandboxAttacks: SandboxAttack[] = [
   {
     surface: 'sandbox',
     name: 'resizable ArrayBuffer grown to 512 MB',
-    node: code('const b = new ArrayBuffer(0, { maxByteLength: 2 ** 31 }); b.resize(2 ** 29); return b.byteLength'),
+    node: code(
+      'const b = new ArrayBuffer(0, { maxByteLength: 2 ** 31 }); b.resize(2 ** 29); return b.byteLength',
+    ),
     expect: { fails: runtime, message: /resizable ArrayBuffers are not available/ },
     before: 'succeeded; two of them took the server from 153 MB to 2.2 GB',
   },
   {
     surface: 'sandbox',
     name: 'resizable ArrayBuffer through the prototype constructor',
-    node: code('const B = new ArrayBuffer(1).constructor; return new B(0, { maxByteLength: 2 ** 30 }).maxByteLength'),
+    node: code(
+      'const B = new ArrayBuffer(1).constructor; return new B(0, { maxByteLength: 2 ** 30 }).maxByteLength',
+    ),
     expect: { fails: runtime, message: /resizable/ },
     before: 'succeeded (1 GB reserved outside the limit)',
   },
@@ -141,7 +147,10 @@ export const sandboxAttacks: SandboxAttack[] = [
     surface: 'sandbox',
     name: 'a 25 MB result',
     node: code('return "x".repeat(25 * 1024 * 1024)'),
-    expect: { fails: ['output_too_large'], message: /over the limit of 5242880 bytes \(refused inside the sandbox/ },
+    expect: {
+      fails: ['output_too_large'],
+      message: /over the limit of 5242880 bytes \(refused inside the sandbox/,
+    },
     before: 'the host copied and parsed 25 MB before refusing it (/healthz stalled 3.3 s)',
   },
   {
@@ -152,16 +161,36 @@ export const sandboxAttacks: SandboxAttack[] = [
     before: 'parsed by the host, then refused as output_too_large',
   },
   // ---- new attacks: sandbox ---------------------------------------------------------------
-  { surface: 'sandbox', name: 'Atomics.wait to block the thread', node: code('Atomics.wait(new Int32Array(4), 0, 0)'), expect: { fails: runtime } },
+  {
+    surface: 'sandbox',
+    name: 'Atomics.wait to block the thread',
+    node: code('Atomics.wait(new Int32Array(4), 0, 0)'),
+    expect: { fails: runtime },
+  },
   {
     surface: 'sandbox',
     name: 'WebAssembly memory grown to 4 GB',
     node: code('const m = new WebAssembly.Memory({ initial: 1, maximum: 65536 }); m.grow(65535); return 1'),
     expect: { fails: runtime },
   },
-  { surface: 'sandbox', name: 'SharedArrayBuffer', node: code('return new SharedArrayBuffer(1024).byteLength'), expect: { fails: runtime } },
-  { surface: 'sandbox', name: 'string repeat to 2^29', node: code('return "ab".repeat(2 ** 28).length'), expect: { fails: [...runtime, ...stopped, 'output_too_large'] } },
-  { surface: 'sandbox', name: 'padStart to a billion', node: code('return "x".padStart(1e9, "yz").length'), expect: { fails: [...runtime, ...stopped] } },
+  {
+    surface: 'sandbox',
+    name: 'SharedArrayBuffer',
+    node: code('return new SharedArrayBuffer(1024).byteLength'),
+    expect: { fails: runtime },
+  },
+  {
+    surface: 'sandbox',
+    name: 'string repeat to 2^29',
+    node: code('return "ab".repeat(2 ** 28).length'),
+    expect: { fails: [...runtime, ...stopped, 'output_too_large'] },
+  },
+  {
+    surface: 'sandbox',
+    name: 'padStart to a billion',
+    node: code('return "x".padStart(1e9, "yz").length'),
+    expect: { fails: [...runtime, ...stopped] },
+  },
   {
     surface: 'sandbox',
     name: 'string doubled in a loop',
@@ -186,7 +215,12 @@ export const sandboxAttacks: SandboxAttack[] = [
     node: code('return { get v() { return typeof process + typeof require + typeof globalThis.fetch } }'),
     expect: { output: { v: 'undefinedundefinedundefined' } },
   },
-  { surface: 'sandbox', name: 'structuredClone bomb', node: code('let o = [1]; for (let i = 0; i < 40; i++) o = [o, o]; return structuredClone(o)'), expect: { fails: runtime } },
+  {
+    surface: 'sandbox',
+    name: 'structuredClone bomb',
+    node: code('let o = [1]; for (let i = 0; i < 40; i++) o = [o, o]; return structuredClone(o)'),
+    expect: { fails: runtime },
+  },
   {
     surface: 'sandbox',
     name: 'shared-reference bomb in the result (2^40 nodes when serialised)',
@@ -199,15 +233,30 @@ export const sandboxAttacks: SandboxAttack[] = [
     node: code('let o = {}; for (let i = 0; i < 1e5; i++) o = { o }; return o'),
     expect: { fails: ['sandbox_output'] },
   },
-  { surface: 'sandbox', name: 'a Symbol returned', node: code('return { s: Symbol("x"), n: 1 }'), expect: { output: { n: 1 } } },
-  { surface: 'sandbox', name: 'a BigInt returned', node: code('return { n: 10n ** 30n }'), expect: { fails: ['sandbox_output'] } },
+  {
+    surface: 'sandbox',
+    name: 'a Symbol returned',
+    node: code('return { s: Symbol("x"), n: 1 }'),
+    expect: { output: { n: 1 } },
+  },
+  {
+    surface: 'sandbox',
+    name: 'a BigInt returned',
+    node: code('return { n: 10n ** 30n }'),
+    expect: { fails: ['sandbox_output'] },
+  },
   {
     surface: 'sandbox',
     name: 'typed arrays and a Map returned',
     node: code('return { t: new Uint8Array([1, 2]), m: new Map([[1, 2]]), d: new Date(0) }'),
     expect: { output: { t: { 0: 1, 1: 2 }, m: {}, d: '1970-01-01T00:00:00.000Z' } },
   },
-  { surface: 'sandbox', name: 'setTimeout / setInterval', node: code('setTimeout(() => {}, 0); return 1'), expect: { fails: runtime } },
+  {
+    surface: 'sandbox',
+    name: 'setTimeout / setInterval',
+    node: code('setTimeout(() => {}, 0); return 1'),
+    expect: { fails: runtime },
+  },
   {
     surface: 'sandbox',
     name: 'prototype pollution of the host through a __proto__ key in the result',
@@ -246,10 +295,30 @@ export const sandboxAttacks: SandboxAttack[] = [
     expect: { fails: ['timeout'] },
   },
   // ---- new attacks: expressions -------------------------------------------------------------
-  { surface: 'expressions', name: 'for(;;) in an expression with a raised node limit', node: expression('(() => { for (;;) {} })()', { sandbox: { cpuTimeoutMs: 60_000 } }), expect: { fails: ['expression'], message: /after 1000ms/ } },
-  { surface: 'expressions', name: 'a BigInt value', node: expression('10n'), expect: { fails: ['expression'] } },
-  { surface: 'expressions', name: 'this in an expression', node: expression('typeof this'), expect: { output: { result: 'undefined' } } },
-  { surface: 'expressions', name: 'resizable ArrayBuffer in an expression', node: expression('new ArrayBuffer(0, { maxByteLength: 2 ** 31 }).resize(2 ** 29)'), expect: { fails: ['expression'], message: /resizable/ } },
+  {
+    surface: 'expressions',
+    name: 'for(;;) in an expression with a raised node limit',
+    node: expression('(() => { for (;;) {} })()', { sandbox: { cpuTimeoutMs: 60_000 } }),
+    expect: { fails: ['expression'], message: /after 1000ms/ },
+  },
+  {
+    surface: 'expressions',
+    name: 'a BigInt value',
+    node: expression('10n'),
+    expect: { fails: ['expression'] },
+  },
+  {
+    surface: 'expressions',
+    name: 'this in an expression',
+    node: expression('typeof this'),
+    expect: { output: { result: 'undefined' } },
+  },
+  {
+    surface: 'expressions',
+    name: 'resizable ArrayBuffer in an expression',
+    node: expression('new ArrayBuffer(0, { maxByteLength: 2 ** 31 }).resize(2 ** 29)'),
+    expect: { fails: ['expression'], message: /resizable/ },
+  },
   {
     surface: 'expressions',
     name: 'three hundred expressions in one config',
@@ -283,7 +352,9 @@ export const sandboxAttacks: SandboxAttack[] = [
   {
     surface: 'conditions',
     name: 'map over a 100,000-element input',
-    node: condition({ some: [{ map: [{ var: 'input.items' }, { '*': [{ var: '' }, 2] }] }, { '<': [{ var: '' }, 0] }] }),
+    node: condition({
+      some: [{ map: [{ var: 'input.items' }, { '*': [{ var: '' }, 2] }] }, { '<': [{ var: '' }, 0] }],
+    }),
     input: { items: Array.from({ length: 100_000 }, (_, i) => i) },
     expect: { fails: budget },
   },
@@ -294,7 +365,12 @@ export const sandboxAttacks: SandboxAttack[] = [
     expect: { fails: budget, message: /deeper than 64/ },
     refusedAtSave: /config\.condition/,
   },
-  { surface: 'conditions', name: 'method operation to reach constructors', node: condition({ method: [{ var: 'input' }, 'constructor'] }), expect: { fails: ['node_error'] } },
+  {
+    surface: 'conditions',
+    name: 'method operation to reach constructors',
+    node: condition({ method: [{ var: 'input' }, 'constructor'] }),
+    expect: { fails: ['node_error'] },
+  },
   {
     surface: 'conditions',
     name: 'var through __proto__.constructor',

@@ -118,20 +118,23 @@ export function orgFromEmail(email: string): string | undefined {
     .join(' ');
 }
 
-export function gatherFacts(text: string, now: Date): Facts {
-  const emails = all(emailPattern, text).map((m) => ({ value: m.text.toLowerCase(), ...m }));
-  const urls = all(urlPattern, text)
-    .map((m) => ({ ...m, text: m.text.replace(/[.,;:!?]+$/, '') }))
-    .filter((m) => !emails.some((email) => email.text.includes(m.text)))
-    .map((m) => ({ ...m, value: m.text.startsWith('www.') ? `https://${m.text}` : m.text }));
-  const phones = findPhoneNumbersInText(text, 'US').map((found) => ({
-    value: found.number.number,
-    text: text.slice(found.startsAt, found.endsAt),
-    index: found.startsAt,
-  }));
-  const dates = chrono
-    .parse(text, now, { forwardDate: true })
-    .map((result) => ({ value: result.start.date(), text: result.text, index: result.index }));
+// Only lines that could hold a date go through chrono (its full parse is the slowest reader).
+const dateCue =
+  /\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec|mon|tue|wed|thu|fri|sat|sun|today|tonight|tomorrow|yesterday|next|last|this|ago|week|month|quarter|year|eod|eow|eom|noon|midnight|q[1-4])|\d{1,4}[/.-]\d{1,2}|\d{1,2}(st|nd|rd|th)\b|\d{1,2}(:\d{2})?\s?(am|pm)\b/i;
+
+function datesIn(text: string, now: Date): Found<Date>[] {
+  const found: Found<Date>[] = [];
+  let offset = 0;
+  for (const line of text.split('\n')) {
+    if (dateCue.test(line))
+      for (const result of chrono.parse(line, now, { forwardDate: true }))
+        found.push({ value: result.start.date(), text: result.text, index: offset + result.index });
+    offset += line.length + 1;
+  }
+  return found;
+}
+
+function moneyIn(text: string): Found<{ amount: number; currency: string | undefined }>[] {
   const money = [...text.matchAll(moneyPattern)].map((match) => {
     const symbol = (match[1] ?? match[6] ?? '').toLowerCase();
     return {
@@ -154,50 +157,100 @@ export function gatherFacts(text: string, now: Date): Facts {
         index: text.indexOf(entity.value),
       });
   }
-  const doc = nlp(text);
-  const people = locate(text, [
-    // compromise misses names it does not know: introductions, signatures, salutations.
-    ...[...text.matchAll(introPattern)].map((m) => m[1] ?? ''),
-    ...[...text.matchAll(signaturePattern)].map((m) => m[1] ?? ''),
-    // "Priya Raman <priya@northwind.com>", "Priya Raman (priya@...)".
-    ...[...text.matchAll(/\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\s*[(<]\s*[A-Za-z0-9._%+-]+@/g)].map(
-      (m) => m[1] ?? '',
-    ),
-    ...(doc.people().out('array') as string[]),
-    ...emails.map((e) => nameFromEmail(e.value) ?? ''),
-    ...[...text.matchAll(salutationPattern)].map((m) => m[1] ?? ''),
-  ]).filter((p) => !p.value.includes('@') && /\p{Lu}/u.test(p.value) && !notNames.test(p.value));
-  const orgs = locate(text, [
-    ...(doc.organizations().out('array') as string[]),
-    ...[...text.matchAll(titleCompanyPattern)].map((m) => m[1] ?? ''),
-    ...[...text.matchAll(/\b(?:at|from)\s+([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3})/g)]
-      .map((m) => m[1] ?? '')
-      .filter((org) => !notNames.test(org) && !people.some((p) => org.startsWith(p.value))),
-    ...[
-      ...text.matchAll(
-        /\b((?:[A-Z][\w&'-]*\s+){0,3}(?:Inc|Corp|Corporation|LLC|Ltd|GmbH|AG|SA|SAS|BV|Labs|Technologies|Systems|Group|Software)\b\.?)/g,
-      ),
-    ].map((m) => m[1] ?? ''),
-  ]);
-  for (const email of emails) {
-    const org = orgFromEmail(email.value);
-    if (org && !orgs.some((o) => o.value.toLowerCase().startsWith(org.toLowerCase())))
-      orgs.push({ value: org, text: email.text, index: email.index + text.length });
-  }
-  const places = locate(text, doc.places().out('array') as string[]);
-  return {
+  return money.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * The facts of a text, each read the first time a field asks for it: a schema of emails and
+ * phones never pays for the date parser or the name tagger.
+ */
+export function gatherFacts(text: string, now: Date): Facts {
+  const memo = new Map<string, unknown>();
+  const once = <T>(key: string, read: () => T): T => {
+    if (!memo.has(key)) memo.set(key, read());
+    return memo.get(key) as T;
+  };
+  const doc = (): ReturnType<typeof nlp> => once('doc', () => nlp(text));
+  const facts: Facts = {
     text,
     lower: text.toLowerCase(),
-    emails,
-    phones,
-    urls,
-    dates: dates.sort((a, b) => a.index - b.index),
-    money: money.sort((a, b) => a.index - b.index),
-    people,
-    orgs,
-    places,
-    sentences: sentencesOf(text),
-    words: stemmedWords(text),
     now,
+    get emails() {
+      return once('emails', () =>
+        all(emailPattern, text).map((m) => ({ value: m.text.toLowerCase(), ...m })),
+      );
+    },
+    get urls() {
+      return once('urls', () =>
+        all(urlPattern, text)
+          .map((m) => ({ ...m, text: m.text.replace(/[.,;:!?]+$/, '') }))
+          .filter((m) => !facts.emails.some((email) => email.text.includes(m.text)))
+          .map((m) => ({ ...m, value: m.text.startsWith('www.') ? `https://${m.text}` : m.text })),
+      );
+    },
+    get phones() {
+      return once('phones', () =>
+        findPhoneNumbersInText(text, 'US').map((found) => ({
+          value: found.number.number,
+          text: text.slice(found.startsAt, found.endsAt),
+          index: found.startsAt,
+        })),
+      );
+    },
+    get dates() {
+      return once('dates', () => datesIn(text, now).sort((a, b) => a.index - b.index));
+    },
+    get money() {
+      return once('money', () => moneyIn(text));
+    },
+    get people() {
+      return once('people', () =>
+        locate(text, [
+          // compromise misses names it does not know: introductions, signatures, salutations.
+          ...[...text.matchAll(introPattern)].map((m) => m[1] ?? ''),
+          ...[...text.matchAll(signaturePattern)].map((m) => m[1] ?? ''),
+          // "Priya Raman <priya@northwind.com>", "Priya Raman (priya@...)".
+          ...[...text.matchAll(/\b([A-Z][a-z]+(?:\s+[A-Z][a-z]+){1,2})\s*[(<]\s*[A-Za-z0-9._%+-]+@/g)].map(
+            (m) => m[1] ?? '',
+          ),
+          ...(doc().people().out('array') as string[]),
+          ...facts.emails.map((e) => nameFromEmail(e.value) ?? ''),
+          ...[...text.matchAll(salutationPattern)].map((m) => m[1] ?? ''),
+        ]).filter((p) => !p.value.includes('@') && /\p{Lu}/u.test(p.value) && !notNames.test(p.value)),
+      );
+    },
+    get orgs() {
+      return once('orgs', () => {
+        const people = facts.people;
+        const orgs = locate(text, [
+          ...(doc().organizations().out('array') as string[]),
+          ...[...text.matchAll(titleCompanyPattern)].map((m) => m[1] ?? ''),
+          ...[...text.matchAll(/\b(?:at|from)\s+([A-Z][\w&'-]+(?:\s+[A-Z][\w&'-]+){0,3})/g)]
+            .map((m) => m[1] ?? '')
+            .filter((org) => !notNames.test(org) && !people.some((p) => org.startsWith(p.value))),
+          ...[
+            ...text.matchAll(
+              /\b((?:[A-Z][\w&'-]*\s+){0,3}(?:Inc|Corp|Corporation|LLC|Ltd|GmbH|AG|SA|SAS|BV|Labs|Technologies|Systems|Group|Software)\b\.?)/g,
+            ),
+          ].map((m) => m[1] ?? ''),
+        ]);
+        for (const email of facts.emails) {
+          const org = orgFromEmail(email.value);
+          if (org && !orgs.some((o) => o.value.toLowerCase().startsWith(org.toLowerCase())))
+            orgs.push({ value: org, text: email.text, index: email.index + text.length });
+        }
+        return orgs;
+      });
+    },
+    get places() {
+      return once('places', () => locate(text, doc().places().out('array') as string[]));
+    },
+    get sentences() {
+      return once('sentences', () => sentencesOf(text));
+    },
+    get words() {
+      return once('words', () => stemmedWords(text));
+    },
   };
+  return facts;
 }

@@ -60,7 +60,22 @@ export function openAiProvider(settings: OpenAiSettings): AiProvider {
         type: 'json_schema',
         json_schema: { name: format.name, schema: format.schema, strict: strictCompatible(format.schema) },
       };
-    const answer = (await postJson(settings.endpoint, 'chat/completions', body, options(call))) as ChatAnswer;
+    let answer: ChatAnswer;
+    try {
+      answer = (await postJson(settings.endpoint, 'chat/completions', body, options(call))) as ChatAnswer;
+    } catch (error) {
+      // An older server that does not know json_schema: ask again without it (the prompt asks for
+      // JSON and the answer is validated all the same).
+      if (
+        !body.response_format ||
+        !(error instanceof DomainError) ||
+        error.code !== 'ai_request_rejected' ||
+        !/response_format|json_schema/i.test(error.message)
+      )
+        throw error;
+      delete body.response_format;
+      answer = (await postJson(settings.endpoint, 'chat/completions', body, options(call))) as ChatAnswer;
+    }
     const message = answer?.choices?.[0]?.message;
     if (typeof message?.refusal === 'string' && message.refusal)
       throw new DomainError('invalid', 'ai_refused', `The model refused: ${message.refusal.slice(0, 500)}`);

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import type { JsonObject } from '../../../engine/json.js';
 import type { Runtime, RuntimeLogger } from '../../../engine/runtime.js';
-import { stripeEventMatches, stripeTriggerConfigSchema } from '../../../nodes/billing/trigger-stripe.js';
+import { stripeEventMatches, stripeTriggerConfigSchema } from '../../../nodes/triggers/stripe.js';
 import { ActiveTriggerCache, DEFAULT_TRIGGER_CACHE_MS } from '../../events/active-triggers.js';
 import { derivedRunId } from '../../events/run-ids.js';
 import { startRunOnce } from '../../events/start-once.js';

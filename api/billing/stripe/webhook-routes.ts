@@ -6,6 +6,7 @@ import { createStripeClient } from './client.js';
 import { stripeSettingsFromEnv, type StripeSettings } from './config.js';
 import { StripeEventService } from './events.js';
 import { badRequest, ProblemError } from '../../http/problem.js';
+import { countStripeEvent } from '../../observability/metrics.js';
 
 export interface StripeWebhookDeps {
   knex: Knex;
@@ -89,6 +90,7 @@ export function stripeWebhook(deps: StripeWebhookDeps): Router {
         } catch (error) {
           if (error instanceof Stripe.errors.StripeSignatureVerificationError) {
             const reason = failureReason(error.message);
+            countStripeEvent('bad_signature');
             throw new ProblemError(
               400,
               'Bad Stripe signature',
@@ -112,8 +114,11 @@ export function stripeWebhook(deps: StripeWebhookDeps): Router {
           ]);
         }
         const result = await events.receive(event);
+        countStripeEvent(result.duplicate ? 'duplicate' : result.outcome);
         res.status(200).json({ received: true, ...result });
       } catch (error) {
+        // Refused requests (405, 503, a bad body) are counted by revflow_webhook_responses_total.
+        if (!(error instanceof ProblemError)) countStripeEvent('failed');
         next(error);
       }
     },

@@ -157,8 +157,8 @@ function Figures({
                   <td>{cohort.size}</td>
                   {retention.weightedMean.map((_, k) => {
                     const value = cohort.percent[k];
-                    return value === undefined ? (
-                      <td key={k} className="analytics__blank" />
+                    return value === undefined || cohort.size === 0 ? (
+                      <td key={k} className="analytics__blank">{value === undefined ? '' : '—'}</td>
                     ) : (
                       <td key={k} style={heat(value)} data-testid={`cohort-${row}-${k}`} title={`${cohort.retained[k]} of ${cohort.size}`}>
                         {value}%

@@ -15,7 +15,7 @@ export function FunnelChart({ steps }: { steps: FunnelStep[] }) {
           <XAxis type="number" allowDecimals={false} tick={axis} />
           <YAxis type="category" dataKey="title" tick={axis} width={150} />
           <Tooltip {...tooltip} />
-          <Bar dataKey="count" name="Reached" fill="var(--primary)" radius={[0, 4, 4, 0]} />
+          <Bar isAnimationActive={false} dataKey="count" name="Reached" fill="var(--primary)" radius={[0, 4, 4, 0]} />
         </BarChart>
       </ResponsiveContainer>
       <ol className="analytics__steps">
@@ -44,10 +44,10 @@ export function LifecycleChart({ intervals, unit }: { intervals: LifecycleInterv
           <Tooltip {...tooltip} />
           <Legend />
           <ReferenceLine y={0} stroke="var(--muted)" />
-          <Bar dataKey="new" name="New" stackId="l" fill="var(--success)" />
-          <Bar dataKey="returning" name="Returning" stackId="l" fill="var(--primary)" />
-          <Bar dataKey="resurrecting" name="Resurrecting" stackId="l" fill="var(--warning)" />
-          <Bar dataKey="dormant" name="Dormant" stackId="l" fill="var(--danger)" />
+          <Bar isAnimationActive={false} dataKey="new" name="New" stackId="l" fill="var(--success)" />
+          <Bar isAnimationActive={false} dataKey="returning" name="Returning" stackId="l" fill="var(--primary)" />
+          <Bar isAnimationActive={false} dataKey="resurrecting" name="Resurrecting" stackId="l" fill="var(--warning)" />
+          <Bar isAnimationActive={false} dataKey="dormant" name="Dormant" stackId="l" fill="var(--danger)" />
         </BarChart>
       </ResponsiveContainer>
     </div>
@@ -74,11 +74,11 @@ export function MrrChart({ months }: { months: MonthMovements[] }) {
           <Tooltip {...tooltip} formatter={(value) => money(Number(value) * 100)} />
           <Legend />
           <ReferenceLine y={0} stroke="var(--muted)" />
-          <Bar dataKey="New" stackId="m" fill="var(--success)" />
-          <Bar dataKey="Expansion" stackId="m" fill="var(--primary)" />
-          <Bar dataKey="Reactivation" stackId="m" fill="var(--info)" />
-          <Bar dataKey="Contraction" stackId="m" fill="var(--warning)" />
-          <Bar dataKey="Churn" stackId="m" fill="var(--danger)" />
+          <Bar isAnimationActive={false} dataKey="New" stackId="m" fill="var(--success)" />
+          <Bar isAnimationActive={false} dataKey="Expansion" stackId="m" fill="var(--primary)" />
+          <Bar isAnimationActive={false} dataKey="Reactivation" stackId="m" fill="var(--info)" />
+          <Bar isAnimationActive={false} dataKey="Contraction" stackId="m" fill="var(--warning)" />
+          <Bar isAnimationActive={false} dataKey="Churn" stackId="m" fill="var(--danger)" />
         </BarChart>
       </ResponsiveContainer>
     </div>

@@ -97,7 +97,7 @@ export interface WorkflowSummary {
 
 export interface Workflow extends WorkflowSummary {
   draft: WorkflowDocument;
-  validation: { ok: boolean; issues: ValidationIssue[] };
+  validation: { ok: boolean; issues: ValidationIssue[]; warnings?: ValidationIssue[] };
 }
 
 export interface VersionSummary {
@@ -214,6 +214,8 @@ export interface Invitation {
   sentAt: string;
   sendCount: number;
   acceptUrl?: string;
+  /** Create and resend: whether the invitation email went out (SMTP_URL). */
+  delivery?: { status: 'sent' | 'not_configured' | 'failed'; detail?: string };
 }
 
 export interface InvitationPreview {

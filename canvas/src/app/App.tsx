@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { AuthPage } from '../pages/AuthPage.js';
 import { AcceptInvitationPage } from '../team/AcceptInvitationPage.js';
 import { Skeleton } from '../ui/bits.js';
+import { NotFound } from '../ui/NotFound.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
 import { navigate, usePath, match } from './router.js';
 import { SessionProvider, useSession } from './session.js';
@@ -31,7 +32,7 @@ function Routes() {
   useEffect(() => {
     if (loading || invitation) return;
     if (!me && !authPage) navigate(`/login`, { replace: true });
-    else if (me && (authPage || path === '/' || !path.startsWith('/w/'))) {
+    else if (me && (authPage || path === '/')) {
       const first = me.workspaces[0];
       if (first) navigate(`/w/${first.id}/workflows`, { replace: true });
     }
@@ -46,5 +47,13 @@ function Routes() {
     );
   }
   if (!me) return authPage ? <AuthPage mode={path === '/signup' ? 'signup' : 'login'} /> : null;
+  if (!path.startsWith('/w/'))
+    return (
+      <NotFound
+        title="Page not found"
+        detail={`Nothing lives at ${path}.`}
+        back={{ to: '/', label: 'Back to my workspaces' }}
+      />
+    );
   return <Shell path={path} theme={theme} />;
 }

@@ -1,4 +1,4 @@
-import { useState, type ChangeEvent, type ReactNode } from 'react';
+import { useEffect, useState, type ChangeEvent, type ReactNode } from 'react';
 import { api } from '../api/client.js';
 import type { WorkspaceSummary } from '../api/types.js';
 import { EditorPage } from '../editor/EditorPage.js';
@@ -24,6 +24,8 @@ import { Link, match, navigate } from './router.js';
 import { useSession } from './session.js';
 import { useToast } from './toasts.js';
 import type { useTheme } from './theme.js';
+import { NotFound } from '../ui/NotFound.js';
+import '../ui/responsive.css';
 
 /** The logged-in frame: sidebar (workspace, navigation, account) and the current page. */
 export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof useTheme> }) {
@@ -33,20 +35,36 @@ export function Shell({ path, theme }: { path: string; theme: ReturnType<typeof 
   const workspaceId = params?.ws ?? '';
   const workspace = me?.workspaces.find((w) => w.id === workspaceId);
   const section = path.split('/')[3] ?? 'workflows';
+  // Phones: the sidebar is a menu (responsive.css), closed again by every navigation.
+  const [menuOpen, setMenuOpen] = useState(false);
+  useEffect(() => setMenuOpen(false), [path]);
 
   if (!me) return null;
   if (!workspace) {
     return (
-      <div className="page">
-        <p>This workspace is not yours or does not exist.</p>
-        <Link to="/">Back to my workspaces</Link>
-      </div>
+      <NotFound
+        title="Workspace not found"
+        detail="This workspace is not yours or does not exist."
+        back={{ to: '/', label: 'Back to my workspaces' }}
+      />
     );
   }
 
   return (
-    <div className="shell">
-      <aside className="sidebar">
+    <div className={`shell${menuOpen ? ' shell--menu-open' : ''}`}>
+      <header className="mobilebar">
+        <button
+          className="btn btn--ghost btn--small"
+          aria-expanded={menuOpen}
+          aria-label="Menu"
+          onClick={() => setMenuOpen((open) => !open)}
+          data-testid="menu-button"
+        >
+          {menuOpen ? '✕' : '☰'}
+        </button>
+        <span className="mobilebar__title">◆ Revflow · {workspace.name}</span>
+      </header>
+      <aside className="sidebar" data-testid="sidebar">
         <div className="brand">
           <span className="brand__mark">◆</span> Revflow
         </div>
@@ -253,5 +271,13 @@ function Page({ path, workspace }: { path: string; workspace: WorkspaceSummary }
     return <ReleasesPage key={workspace.id} workspace={workspace} path={path} />;
   if (path.startsWith(`${base}/feedback`))
     return <FeedbackPage key={workspace.id} workspace={workspace} path={path} />;
-  return <WorkflowsPage key={workspace.id} workspace={workspace} />;
+  if (path === base || path === `${base}/` || path.startsWith(`${base}/workflows`))
+    return <WorkflowsPage key={workspace.id} workspace={workspace} />;
+  return (
+    <NotFound
+      title="Page not found"
+      detail={`Nothing lives at ${path}.`}
+      back={{ to: `${base}/workflows`, label: 'Back to workflows' }}
+    />
+  );
 }

@@ -1,3 +1,6 @@
+// Over 400 lines: the editor's one state owner (graph, history, autosave, selection, test runs);
+// views and behaviours live in EditorToolbar, NodePanel, NodeDataTab, TestRunModal, useIssueMaps,
+// useShortcuts, useTestRun, useAutosave, useHistory.
 import {
   Background,
   Controls,
@@ -24,9 +27,9 @@ import type {
   WorkflowSummary,
   WorkspaceSummary,
 } from '../api/types.js';
-import { Link, navigate } from '../app/router.js';
+import { navigate } from '../app/router.js';
 import { useToast } from '../app/toasts.js';
-import { Badge } from '../ui/bits.js';
+import { useNarrow } from '../ui/useNarrow.js';
 import { CredentialScope } from '../credentials/api.js';
 import { CanvasContext, type CanvasInfo } from './canvasContext.js';
 import { PublishModal, RunModal, VersionsModal } from './dialogs.js';
@@ -48,7 +51,16 @@ import {
 import { NodePanel, WorkflowPanel } from './NodePanel.js';
 import { DRAG_TYPE, Palette } from './Palette.js';
 import { nodeTypes } from './RevflowNode.js';
-import { ExpressionContext, expressionSuggestions } from './expressions.js';
+import { useIssueMaps } from './useIssueMaps.js';
+import { useShortcuts } from './useShortcuts.js';
+import { ExpressionContext, expressionSuggestions, runSample } from './expressions.js';
+import { EditorToolbar } from './EditorToolbar.js';
+import { RunStatusPanel } from './RunStatusPanel.js';
+import { NodeDataTab } from './NodeDataTab.js';
+import { TestRunModal } from './TestRunModal.js';
+import { useTestRun, type TestMode, type TestRequest } from './useTestRun.js';
+import { WebhookUrls } from './WebhookUrls.js';
+import './editor.css';
 import { useAutosave } from './useAutosave.js';
 import { useHistory } from './useHistory.js';
 import { useLastRunSample } from './useLastRun.js';
@@ -64,7 +76,9 @@ const EMPTY_STEPS = new Map<string, Step>();
 const NO_ISSUES: ValidationIssue[] = [];
 const DELETE_KEYS = ['Backspace', 'Delete'];
 const MULTI_SELECT_KEYS = ['Shift', 'Meta', 'Control'];
-const FIT_VIEW = { maxZoom: 1.1, padding: 0.3 };
+// Never fit so small that labels cannot be read: a wide graph opens at 60 % and pans.
+// Never fit so small that labels cannot be read: a wide graph opens at 60 % and pans.
+const FIT_VIEW = { maxZoom: 1.1, minZoom: 0.6, padding: 0.2 };
 const EDGE_OPTIONS = { type: 'smoothstep' };
 const PRO = { hideAttribution: true };
 const LARGE = 150;
@@ -79,8 +93,15 @@ export function Editor({ workspace, workflow, types }: Props) {
   const toast = useToast();
   const flow = useReactFlow<FlowNode, Edge>();
   const wrapper = useRef<HTMLDivElement>(null);
-  const readOnly = workspace.role === 'viewer';
-  const [graph, setGraph] = useState<Graph>(() => toGraph(workflow.draft, types));
+  // Phones get a view mode: the graph and its run status; editing needs a larger screen.
+  const viewMode = useNarrow();
+  const readOnly = workspace.role === 'viewer' || viewMode;
+  const [graph, setGraph] = useState<Graph>(() => {
+    const initial = toGraph(workflow.draft, types);
+    // Documents made without the canvas (API, import) have no positions: lay them out.
+    const placed = workflow.draft.nodes.every((n) => n.position !== undefined);
+    return placed ? initial : { ...initial, nodes: autoLayout(initial.nodes, initial.edges) };
+  });
   const graphRef = useRef(graph);
   graphRef.current = graph;
   /** Bumped by every change to the document (not by selection or measuring): drives autosave. */
@@ -90,6 +111,7 @@ export function Editor({ workspace, workflow, types }: Props) {
     setDocVersion((v) => v + 1);
   }, []);
   const [issues, setIssues] = useState<ValidationIssue[]>(workflow.validation.issues);
+  const [warnings, setWarnings] = useState<ValidationIssue[]>(workflow.validation.warnings ?? []);
   // A big graph's minimap (a shape per node) is drawn once the canvas itself is up and idle.
   const [minimap, setMinimap] = useState(() => workflow.draft.nodes.length <= LARGE);
   useEffect(() => {
@@ -102,7 +124,12 @@ export function Editor({ workspace, workflow, types }: Props) {
     const timer = setTimeout(show, 200);
     return () => clearTimeout(timer);
   }, [minimap]);
-  const sample = useLastRunSample(workspace.id, workflow.id);
+  const lastSample = useLastRunSample(workspace.id, workflow.id);
+  const testRun = useTestRun(workspace.id, workflow.id);
+  // The latest test run's data wins over what the editor found on opening.
+  const testSample = useMemo(() => (testRun.run ? runSample(testRun.run) : undefined), [testRun.run]);
+  const sample = testSample ?? lastSample;
+  const [testDialog, setTestDialog] = useState<{ mode: TestMode; nodeId?: string } | null>(null);
   const [summary, setSummary] = useState<WorkflowSummary>(workflow);
   const [dialog, setDialog] = useState<'publish' | 'run' | 'versions' | null>(null);
   const [draftAhead, setDraftAhead] = useState(workflow.publishedVersionId === null);
@@ -125,6 +152,7 @@ export function Editor({ workspace, workflow, types }: Props) {
     enabled: !readOnly,
     onSaved: (saved) => {
       setIssues(saved.validation.issues);
+      setWarnings(saved.validation.warnings ?? []);
       setSummary(saved);
       setDraftAhead(true);
     },
@@ -137,12 +165,11 @@ export function Editor({ workspace, workflow, types }: Props) {
     })),
   );
 
-  const issuesByNode = useMemo(() => {
-    const map = new Map<string, ValidationIssue[]>();
-    for (const issue of issues)
-      if (issue.nodeId) map.set(issue.nodeId, [...(map.get(issue.nodeId) ?? []), issue]);
-    return map;
-  }, [issues]);
+  const { issuesByNode, drawnEdges } = useIssueMaps(issues, graph.edges);
+  const testSteps = useMemo(
+    () => new Map<string, Step>((testRun.run?.steps ?? []).map((step) => [step.nodeId, step])),
+    [testRun.run],
+  );
   const minimapColor = useCallback(
     (node: FlowNode) => (issuesByNode.has(node.id) ? '#dc2626' : '#8b93a7'),
     [issuesByNode],
@@ -153,8 +180,8 @@ export function Editor({ workspace, workflow, types }: Props) {
     [workspace.id, workspace.role],
   );
   const info = useMemo<CanvasInfo>(
-    () => ({ types, issues: issuesByNode, steps: EMPTY_STEPS }),
-    [types, issuesByNode],
+    () => ({ types, issues: issuesByNode, steps: testSteps.size > 0 ? testSteps : EMPTY_STEPS }),
+    [types, issuesByNode, testSteps],
   );
 
   // ---- graph edits -------------------------------------------------------
@@ -338,33 +365,21 @@ export function Editor({ workspace, workflow, types }: Props) {
   }, [history, readOnly, types, edit]);
 
   // ---- keyboard shortcuts ------------------------------------------------
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent): void => {
-      const target = event.target as HTMLElement | null;
-      if (target && (/^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName) || target.isContentEditable)) return;
-      const mod = event.metaKey || event.ctrlKey;
-      const key = event.key.toLowerCase();
-      if (mod && key === 'z' && !event.shiftKey) history.undo();
-      else if (mod && (key === 'y' || (key === 'z' && event.shiftKey))) history.redo();
-      else if (mod && key === 'c') {
-        const g = graphRef.current;
-        const ids = new Set(g.nodes.filter((n) => n.selected).map((n) => n.id));
-        if (ids.size === 0) return;
-        clipboard.current = {
-          nodes: g.nodes.filter((n) => ids.has(n.id)),
-          edges: g.edges.filter((e) => ids.has(e.source) && ids.has(e.target)),
-        };
-      } else if (mod && key === 'v') paste();
-      else if (mod && key === 'a')
-        setGraph((g) => ({ ...g, nodes: g.nodes.map((n) => ({ ...n, selected: true })) }));
-      else if (mod && key === 's') void autosave.saveNow();
-      else if (!mod && key === 'l' && event.shiftKey) layout();
-      else return;
-      event.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [history, paste, layout, autosave]);
+  const selectAll = useCallback(
+    () => setGraph((g) => ({ ...g, nodes: g.nodes.map((n) => ({ ...n, selected: true })) })),
+    [],
+  );
+  const saveNow = useCallback(() => void autosave.saveNow(), [autosave]);
+  useShortcuts({
+    graphRef,
+    clipboard,
+    undo: history.undo,
+    redo: history.redo,
+    paste,
+    selectAll,
+    save: saveNow,
+    layout,
+  });
 
   // ---- drop from the palette ---------------------------------------------
   const onDrop = (event: DragEvent<HTMLDivElement>): void => {
@@ -404,6 +419,30 @@ export function Editor({ workspace, workflow, types }: Props) {
       toast.error(error);
     }
   };
+  const startTest = async (request: TestRequest): Promise<void> => {
+    await autosave.saveNow();
+    try {
+      await testRun.start(request);
+      setTestDialog(null);
+      toast.show('info', 'Test run started: the draft runs, nothing is published');
+    } catch (error) {
+      if (error instanceof ApiError && error.problem.issues) setIssues(error.problem.issues);
+      toast.error(error);
+    }
+  };
+  const setPin = useCallback(
+    (nodeId: string, value: JsonValue | undefined) => {
+      history.checkpoint(`pin:${nodeId}`);
+      edit((g) => {
+        const pins = { ...g.meta.pinData };
+        if (value === undefined) delete pins[nodeId];
+        else pins[nodeId] = value;
+        const { pinData: _old, ...rest } = g.meta;
+        return { ...g, meta: Object.keys(pins).length > 0 ? { ...rest, pinData: pins } : rest };
+      });
+    },
+    [history, edit],
+  );
   const toggleActive = async (): Promise<void> => {
     try {
       const next = await api.post<WorkflowSummary>(
@@ -447,92 +486,31 @@ export function Editor({ workspace, workflow, types }: Props) {
   return (
     <CanvasContext.Provider value={info}>
       <div className="editor" data-testid="editor">
-        <header className="toolbar">
-          <Link to={`/w/${workspace.id}/workflows`} className="btn btn--ghost btn--small">
-            ← Workflows
-          </Link>
-          <strong className="toolbar__name" data-testid="editor-title">
-            {graph.meta.name}
-          </strong>
-          <Badge status={summary.status} testId="workflow-status" />
-          <span
-            className={`save-state save-state--${autosave.state}`}
-            data-testid="save-state"
-            title={autosave.error ?? ''}
-          >
-            {
-              {
-                saved: 'All changes saved',
-                pending: 'Unsaved changes',
-                saving: 'Saving…',
-                error: 'Not saved',
-              }[autosave.state]
-            }
-          </span>
-          <span
-            className={`issue-count${issues.length ? ' issue-count--bad' : ''}`}
-            data-testid="issue-count"
-          >
-            {issues.length === 0 ? '✓ Valid' : `${issues.length} problem${issues.length === 1 ? '' : 's'}`}
-          </span>
-          <div className="toolbar__spacer" />
-          <button
-            className="btn btn--ghost btn--small"
-            onClick={history.undo}
-            title="Undo (Ctrl+Z)"
-            data-testid="undo"
-          >
-            ↶
-          </button>
-          <button
-            className="btn btn--ghost btn--small"
-            onClick={history.redo}
-            title="Redo (Ctrl+Shift+Z)"
-            data-testid="redo"
-          >
-            ↷
-          </button>
-          <button
-            className="btn btn--ghost btn--small"
-            onClick={layout}
-            title="Auto-layout (Shift+L)"
-            data-testid="auto-layout"
-          >
-            Auto-layout
-          </button>
-          <button
-            className="btn btn--small"
-            onClick={() => setDialog('versions')}
-            data-testid="open-versions"
-          >
-            History
-          </button>
-          {summary.publishedVersionId && !readOnly && (
-            <button
-              className="btn btn--small"
-              onClick={() => void toggleActive()}
-              data-testid="toggle-active"
-            >
-              {summary.active ? 'Deactivate' : 'Activate'}
-            </button>
-          )}
-          {!readOnly && (
-            <button className="btn btn--small" onClick={() => setDialog('publish')} data-testid="publish">
-              Publish
-            </button>
-          )}
-          {!readOnly && (
-            <button
-              className="btn btn--primary btn--small"
-              disabled={!summary.publishedVersionId}
-              onClick={() => setDialog('run')}
-              data-testid="run"
-              title={summary.publishedVersionId ? 'Run now' : 'Publish first'}
-            >
-              ▶ Run
-            </button>
-          )}
-        </header>
+        <EditorToolbar
+          workspaceId={workspace.id}
+          name={graph.meta.name}
+          summary={summary}
+          saveState={autosave.state}
+          saveError={autosave.error}
+          issues={issues}
+          warnings={warnings}
+          readOnly={readOnly}
+          viewMode={viewMode}
+          testRun={testRun.run}
+          onUndo={history.undo}
+          onRedo={history.redo}
+          onLayout={layout}
+          onVersions={() => setDialog('versions')}
+          onToggleActive={() => void toggleActive()}
+          onPublish={() => setDialog('publish')}
+          onRun={() => setDialog('run')}
+          onTestRun={() => setTestDialog({ mode: 'workflow', ...(singleId ? { nodeId: singleId } : {}) })}
+        />
+        {viewMode && (
+          <p className="notice view-mode-note" data-testid="view-mode-note">
+            View mode: the graph and its run status. Editing needs a larger screen (at least 760 px wide).
+          </p>
+        )}
         <div className="editor__body">
           {!readOnly && <Palette types={types} onAdd={addPaletteNode} />}
           <div
@@ -544,7 +522,7 @@ export function Editor({ workspace, workflow, types }: Props) {
           >
             <ReactFlow<FlowNode, Edge>
               nodes={graph.nodes}
-              edges={graph.edges}
+              edges={drawnEdges}
               nodeTypes={nodeTypes}
               onNodesChange={onNodesChange}
               onEdgesChange={onEdgesChange}
@@ -572,7 +550,9 @@ export function Editor({ workspace, workflow, types }: Props) {
               </div>
             )}
           </div>
-          {single ? (
+          {viewMode ? (
+            <RunStatusPanel workspaceId={workspace.id} workflowId={workflow.id} testRun={testRun.run} />
+          ) : single ? (
             <ExpressionContext.Provider value={suggestions}>
               <CredentialScope.Provider value={credentialScope}>
                 <NodePanel
@@ -583,6 +563,30 @@ export function Editor({ workspace, workflow, types }: Props) {
                   issues={issuesByNode.get(single.id) ?? NO_ISSUES}
                   onChange={onSingleChange}
                   onDelete={deleteSelection}
+                  readOnly={readOnly}
+                  data={
+                    <NodeDataTab
+                      key={single.id}
+                      nodeId={single.id}
+                      sample={sample}
+                      pinned={graph.meta.pinData?.[single.id]}
+                      vars={graph.meta.settings.vars}
+                      readOnly={readOnly}
+                      onPin={(value) => setPin(single.id, value)}
+                      onTest={(mode) => setTestDialog({ mode, nodeId: single.id })}
+                    />
+                  }
+                  extra={
+                    single.data.spec.type === 'trigger.webhook' ? (
+                      <WebhookUrls
+                        workspace={workspace}
+                        workflowId={workflow.id}
+                        nodeId={single.id}
+                        path={typeof single.data.spec.config.path === 'string' ? single.data.spec.config.path : ''}
+                        signed={single.data.spec.config.signed === true}
+                      />
+                    ) : undefined
+                  }
                 />
               </CredentialScope.Provider>
             </ExpressionContext.Provider>
@@ -607,6 +611,17 @@ export function Editor({ workspace, workflow, types }: Props) {
             draftAhead={draftAhead}
             onClose={() => setDialog(null)}
             onRun={run}
+          />
+        )}
+        {testDialog && (
+          <TestRunModal
+            nodeIds={graph.nodes.map((n) => n.id)}
+            initialNode={testDialog.nodeId}
+            initialMode={testDialog.mode}
+            sample={manual?.data.spec.config.sampleInput}
+            hasLastRun={sample !== undefined}
+            onClose={() => setTestDialog(null)}
+            onStart={startTest}
           />
         )}
         {dialog === 'versions' && (

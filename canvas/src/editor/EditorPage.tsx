@@ -3,6 +3,7 @@ import { api, ws } from '../api/client.js';
 import type { NodeType, Workflow, WorkspaceSummary } from '../api/types.js';
 import { Skeleton } from '../ui/bits.js';
 import { useLoad } from '../ui/useLoad.js';
+import { isMissing, NotFound } from '../ui/NotFound.js';
 import { Editor } from './Editor.js';
 import { loadNodeTypes } from './useNodeTypes.js';
 
@@ -26,15 +27,28 @@ function loadWorkflow(path: string): Promise<Workflow> {
   return early ?? api.get<Workflow>(path);
 }
 
-/** Loads a workflow and the node types, then hands them to the editor. */
+/** Loads a workflow and the node types, then hands them to the editor; a missing one is a not-found page. */
 export function EditorPage({ workspace, workflowId }: { workspace: WorkspaceSummary; workflowId: string }) {
-  const loaded = useLoad(async (): Promise<{ workflow: Workflow; types: Map<string, NodeType> }> => {
-    const [workflow, types] = await Promise.all([
-      loadWorkflow(`${ws(workspace.id)}/workflows/${workflowId}`),
-      loadNodeTypes(),
-    ]);
-    return { workflow, types };
+  const loaded = useLoad(async (): Promise<{ workflow: Workflow; types: Map<string, NodeType> } | 'missing'> => {
+    try {
+      const [workflow, types] = await Promise.all([
+        loadWorkflow(`${ws(workspace.id)}/workflows/${workflowId}`),
+        loadNodeTypes(),
+      ]);
+      return { workflow, types };
+    } catch (error) {
+      if (isMissing(error)) return 'missing';
+      throw error;
+    }
   }, [workspace.id, workflowId]);
+  if (loaded.data === 'missing')
+    return (
+      <NotFound
+        title="Workflow not found"
+        detail="This workflow does not exist, was deleted, or belongs to another workspace."
+        back={{ to: `/w/${workspace.id}/workflows`, label: 'Back to workflows' }}
+      />
+    );
   if (loaded.error)
     return (
       <div className="page">

@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { memo, useState, type ReactNode } from 'react';
 import type {
   JsonObject,
   NodeType,
@@ -23,9 +23,14 @@ function NodePanelView(props: {
   issues: ValidationIssue[];
   onChange: (spec: Spec) => void;
   onDelete: () => void;
+  /** The Data tab (last run's input and output, pinned data, expression preview). */
+  data?: ReactNode;
+  /** Shown above the tabs (a webhook's URLs). */
+  extra?: ReactNode;
+  readOnly?: boolean;
 }) {
   const { spec, type, issues } = props;
-  const [tab, setTab] = useState<'config' | 'settings'>('config');
+  const [tab, setTab] = useState<'config' | 'settings' | 'data'>('config');
   const configErrors = new Map<string, string>();
   const settingErrors = new Map<string, string>();
   const general: string[] = [];
@@ -53,13 +58,15 @@ function NodePanelView(props: {
             {props.id} · {spec.type}
           </small>
         </div>
-        <button
-          className="btn btn--ghost btn--small btn--danger-text"
-          onClick={props.onDelete}
-          data-testid="delete-node"
-        >
-          Delete
-        </button>
+        {!props.readOnly && (
+          <button
+            className="btn btn--ghost btn--small btn--danger-text"
+            onClick={props.onDelete}
+            data-testid="delete-node"
+          >
+            Delete
+          </button>
+        )}
       </header>
       {type && <p className="panel__docs">{type.docs ?? type.description}</p>}
       {general.map((message) => (
@@ -78,8 +85,20 @@ function NodePanelView(props: {
         >
           Retry & errors
         </button>
+        {props.data && (
+          <button
+            className={tab === 'data' ? 'on' : ''}
+            onClick={() => setTab('data')}
+            data-testid="node-data-tab"
+          >
+            Data
+          </button>
+        )}
       </div>
-      {tab === 'config' ? (
+      {props.extra}
+      {tab === 'data' ? (
+        props.data
+      ) : tab === 'config' ? (
         <>
           <label className="field">
             <span className="field__label">Label</span>

@@ -6,6 +6,7 @@ import {
   type NodeChange,
   type NodeHandle,
 } from '@xyflow/react';
+import dagre from '@dagrejs/dagre';
 import type {
   EdgeSpec,
   JsonObject,
@@ -29,7 +30,12 @@ export interface DocMeta {
   name: string;
   description?: string;
   settings: WorkflowSettings;
+  /** Pinned test data per node id (engine/document.ts `pinData`): test runs use it instead of running the node. */
+  pinData?: Record<string, JsonValue>;
 }
+
+/** The document as the editor stores it: the API's type plus the editor's pinned test data. */
+export type EditorDocument = WorkflowDocument & { pinData?: Record<string, JsonValue> };
 
 export interface Graph {
   nodes: FlowNode[];
@@ -136,7 +142,7 @@ export function keepMeasurements(next: FlowNode[], current: FlowNode[]): FlowNod
   });
 }
 
-export function toGraph(document: WorkflowDocument, types: Map<string, NodeType>): Graph {
+export function toGraph(document: EditorDocument, types: Map<string, NodeType>): Graph {
   const nodes: FlowNode[] = document.nodes.map((node, index) => {
     const { id, position, ...spec } = node;
     const ports = portsOf(spec, types.get(node.type));
@@ -162,11 +168,12 @@ export function toGraph(document: WorkflowDocument, types: Map<string, NodeType>
       name: document.name,
       ...(document.description ? { description: document.description } : {}),
       settings: document.settings ?? {},
+      ...(document.pinData && Object.keys(document.pinData).length > 0 ? { pinData: document.pinData } : {}),
     },
   };
 }
 
-export function toDocument(graph: Graph): WorkflowDocument {
+export function toDocument(graph: Graph): EditorDocument {
   return {
     schemaVersion: 1,
     name: graph.meta.name,
@@ -183,7 +190,17 @@ export function toDocument(graph: Graph): WorkflowDocument {
       ...(edge.targetHandle && edge.targetHandle !== 'in' ? { toPort: edge.targetHandle } : {}),
     })),
     settings: graph.meta.settings,
+    ...pinsOf(graph),
   };
+}
+
+/** Pins of nodes that still exist; none at all leaves the key out. */
+function pinsOf(graph: Graph): { pinData?: Record<string, JsonValue> } {
+  const pins = graph.meta.pinData;
+  if (!pins) return {};
+  const ids = new Set(graph.nodes.map((n) => n.id));
+  const kept = Object.fromEntries(Object.entries(pins).filter(([id]) => ids.has(id)));
+  return Object.keys(kept).length > 0 ? { pinData: kept } : {};
 }
 
 /** A fresh node id from the type's title: `if`, `code`, `manual_trigger`, then `if_2`, ... */
@@ -214,35 +231,46 @@ export function wouldCycle(edges: Edge[], source: string, target: string): boole
   return false;
 }
 
-/** Left-to-right layered layout: a node's column is its longest path from a source. */
+/** The part of dagre's graph the layout uses (its types come through graphlib's loose generics). */
+interface LayoutGraph {
+  setGraph(label: Record<string, unknown>): void;
+  setDefaultEdgeLabel(label: () => Record<string, unknown>): void;
+  setNode(id: string, label: { width: number; height: number }): void;
+  hasNode(id: string): boolean;
+  setEdge(from: string, to: string, label: Record<string, unknown>, name: string): void;
+  node(id: string): unknown;
+}
+/* eslint-disable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unnecessary-type-assertion -- dagre's loosely typed entry points */
+const newLayoutGraph = (): LayoutGraph =>
+  new dagre.graphlib.Graph({ multigraph: true }) as unknown as LayoutGraph;
+const runLayout = (g: LayoutGraph): void => {
+  dagre.layout(g as never);
+};
+/* eslint-enable @typescript-eslint/no-unsafe-call, @typescript-eslint/no-unsafe-member-access, @typescript-eslint/no-unnecessary-type-assertion */
+
+/**
+ * Left-to-right layered layout with dagre: ranks by longest path, orders each rank to cut
+ * crossings, and spaces nodes by their measured size so none overlap and branches stay apart.
+ */
 export function autoLayout(nodes: FlowNode[], edges: Edge[]): FlowNode[] {
-  const incoming = new Map<string, string[]>();
-  for (const edge of edges) incoming.set(edge.target, [...(incoming.get(edge.target) ?? []), edge.source]);
-  const depth = new Map<string, number>();
-  const visiting = new Set<string>();
-  const depthOf = (id: string): number => {
-    const known = depth.get(id);
-    if (known !== undefined) return known;
-    if (visiting.has(id)) return 0;
-    visiting.add(id);
-    const value = Math.max(-1, ...(incoming.get(id) ?? []).map(depthOf)) + 1;
-    visiting.delete(id);
-    depth.set(id, value);
-    return value;
-  };
-  const columns = new Map<number, FlowNode[]>();
-  const ordered = [...nodes].sort((a, b) => a.position.y - b.position.y);
-  for (const node of ordered) {
-    const column = depthOf(node.id);
-    columns.set(column, [...(columns.get(column) ?? []), node]);
-  }
-  const placed = new Map<string, { x: number; y: number }>();
-  for (const [column, members] of columns) {
-    members.forEach((node, index) =>
-      placed.set(node.id, { x: column * 280, y: (index - (members.length - 1) / 2) * 130 }),
-    );
-  }
-  return nodes.map((node) => ({ ...node, position: placed.get(node.id) ?? node.position }));
+  const g = newLayoutGraph();
+  g.setGraph({ rankdir: 'LR', nodesep: 50, ranksep: 90, marginx: 0, marginy: 0 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const size = (node: FlowNode): { width: number; height: number } => ({
+    width: node.measured?.width ?? node.width ?? NODE_WIDTH,
+    height: node.measured?.height ?? node.height ?? NODE_HEAD + 20,
+  });
+  for (const node of nodes) g.setNode(node.id, size(node));
+  for (const edge of edges)
+    if (g.hasNode(edge.source) && g.hasNode(edge.target)) g.setEdge(edge.source, edge.target, {}, edge.id);
+  runLayout(g);
+  return nodes.map((node) => {
+    const placed = g.node(node.id) as { x: number; y: number } | undefined;
+    if (!placed) return node;
+    const { width, height } = size(node);
+    // dagre gives centres; React Flow positions are top-left corners.
+    return { ...node, position: { x: Math.round(placed.x - width / 2), y: Math.round(placed.y - height / 2) } };
+  });
 }
 
 function schemaType(schema: JsonSchema): string | undefined {

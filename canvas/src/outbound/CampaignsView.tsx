@@ -22,7 +22,10 @@ export function CampaignsView({ workspace }: { workspace: WorkspaceSummary }) {
   const create = async () => {
     setBusy(true);
     try {
-      const created = await api.post<{ id: string }>(`${ws(workspace.id)}/workflows`, outboundSequenceTemplate.document);
+      const created = await api.post<{ id: string }>(
+        `${ws(workspace.id)}/workflows`,
+        outboundSequenceTemplate.document,
+      );
       navigate(`/w/${workspace.id}/workflows/${created.id}`);
     } catch (error) {
       toast.error(error);
@@ -35,7 +38,13 @@ export function CampaignsView({ workspace }: { workspace: WorkspaceSummary }) {
     <section data-testid="outbound-campaigns">
       {workspace.role !== 'viewer' && (
         <div className="outbound__row">
-          <button type="button" className="btn btn--primary" disabled={busy} onClick={() => void create()} data-testid="campaign-new">
+          <button
+            type="button"
+            className="btn btn--primary"
+            disabled={busy}
+            onClick={() => void create()}
+            data-testid="campaign-new"
+          >
             New campaign from “Outbound sequence”
           </button>
           <span className="muted">Publish and activate it, then enrol leads from the Leads tab.</span>
@@ -64,7 +73,11 @@ export function CampaignsView({ workspace }: { workspace: WorkspaceSummary }) {
               {items.map((stats) => {
                 const { sends, replies } = totals(stats);
                 return (
-                  <tr key={stats.campaign.id} data-testid={`campaign-row-${stats.campaign.name}`} onClick={() => navigate(`/w/${workspace.id}/outbound/campaigns/${stats.campaign.id}`)}>
+                  <tr
+                    key={stats.campaign.id}
+                    data-testid={`campaign-row-${stats.campaign.name}`}
+                    onClick={() => navigate(`/w/${workspace.id}/outbound/campaigns/${stats.campaign.id}`)}
+                  >
                     <td className="table__main">{stats.campaign.name}</td>
                     <td>
                       <Badge status={stats.campaign.status} />
@@ -86,7 +99,13 @@ export function CampaignsView({ workspace }: { workspace: WorkspaceSummary }) {
 }
 
 /** One campaign: per-variant sends, replies, reply rate with its 95% interval, posterior share; the per-step funnel. */
-export function CampaignDetail({ workspace, campaignId }: { workspace: WorkspaceSummary; campaignId: string }) {
+export function CampaignDetail({
+  workspace,
+  campaignId,
+}: {
+  workspace: WorkspaceSummary;
+  campaignId: string;
+}) {
   const toast = useToast();
   const stats = useLoad(() => outboundApi.campaign(workspace.id, campaignId), [workspace.id, campaignId]);
   if (stats.error) return <p className="form-error">{stats.error}</p>;
@@ -122,7 +141,12 @@ export function CampaignDetail({ workspace, campaignId }: { workspace: Workspace
               Activate
             </button>
           ))}
-        <button type="button" className="btn btn--small btn--ghost" onClick={() => void stats.reload()} data-testid="campaign-refresh">
+        <button
+          type="button"
+          className="btn btn--small btn--ghost"
+          onClick={() => void stats.reload()}
+          data-testid="campaign-refresh"
+        >
           Refresh
         </button>
       </div>
@@ -134,7 +158,10 @@ export function CampaignDetail({ workspace, campaignId }: { workspace: Workspace
       </p>
       <div className="card">
         <h3>Variants</h3>
-        <p className="muted">Thompson sampling on positive replies and meetings. Posterior share: the chance each variant is the best.</p>
+        <p className="muted">
+          Thompson sampling on positive replies and meetings. Posterior share: the chance each variant is the
+          best.
+        </p>
         <div className="outbound__table-wrap">
           <table className="table" data-testid="variants-table">
             <thead>
@@ -148,7 +175,10 @@ export function CampaignDetail({ workspace, campaignId }: { workspace: Workspace
             </thead>
             <tbody>
               {variants.map((variant) => (
-                <tr key={`${variant.picker}-${variant.segment}-${variant.variant}`} data-testid={`variant-${variant.variant}`}>
+                <tr
+                  key={`${variant.picker}-${variant.segment}-${variant.variant}`}
+                  data-testid={`variant-${variant.variant}`}
+                >
                   <td className="table__main">
                     {variant.variant}
                     {variant.segment && <small className="muted"> · {variant.segment}</small>}
@@ -178,9 +208,13 @@ export function CampaignDetail({ workspace, campaignId }: { workspace: Workspace
         <ol className="outbound__funnel" data-testid="campaign-funnel">
           {funnel.map((step) => (
             <li key={step.step}>
-              <span className="outbound__funnel-bar" style={{ width: `${first ? Math.max(4, Math.round((step.sends / first) * 100)) : 0}%` }} />
+              <span
+                className="outbound__funnel-bar"
+                style={{ width: `${first ? Math.max(4, Math.round((step.sends / first) * 100)) : 0}%` }}
+              />
               <span>
-                <strong>{step.step}</strong>: {step.sends} sent · {step.replies} replied ({step.positive} positive) · {step.bounces} bounced
+                <strong>{step.step}</strong>: {step.sends} sent · {step.replies} replied ({step.positive}{' '}
+                positive) · {step.bounces} bounced
               </span>
             </li>
           ))}

@@ -68,7 +68,13 @@ export function ImportWizard({ workspace }: { workspace: WorkspaceSummary }) {
     setCsv(text);
     await loadPreview(text);
   };
-  const attributeName = (column: string) => `attributes.${column.replace(/[^A-Za-z0-9_ -]/g, '').trim().slice(0, 60) || 'field'}`;
+  const attributeName = (column: string) =>
+    `attributes.${
+      column
+        .replace(/[^A-Za-z0-9_ -]/g, '')
+        .trim()
+        .slice(0, 60) || 'field'
+    }`;
 
   return (
     <section className="outbound__import" data-testid="import-wizard">
@@ -77,8 +83,16 @@ export function ImportWizard({ workspace }: { workspace: WorkspaceSummary }) {
       </p>
       <div className="card">
         <h2>1. Choose a CSV</h2>
-        <p className="muted">UTF-8, a header row first, at most 10,000 rows. A repeated email merges into one lead.</p>
-        <input type="file" accept=".csv,text/csv" aria-label="CSV file" data-testid="import-file" onChange={(event) => void onFile(event)} />
+        <p className="muted">
+          UTF-8, a header row first, at most 10,000 rows. A repeated email merges into one lead.
+        </p>
+        <input
+          type="file"
+          accept=".csv,text/csv"
+          aria-label="CSV file"
+          data-testid="import-file"
+          onChange={(event) => void onFile(event)}
+        />
         <textarea
           className="outbound__csv"
           aria-label="Or paste CSV"
@@ -87,11 +101,21 @@ export function ImportWizard({ workspace }: { workspace: WorkspaceSummary }) {
           value={csv}
           onChange={(event) => setCsv(event.target.value)}
         />
-        <button type="button" className="btn" disabled={busy || !csv.trim()} onClick={() => void loadPreview(csv)} data-testid="import-preview">
+        <button
+          type="button"
+          className="btn"
+          disabled={busy || !csv.trim()}
+          onClick={() => void loadPreview(csv)}
+          data-testid="import-preview"
+        >
           Preview
         </button>
       </div>
-      {error && <p className="form-error" data-testid="import-error">{error}</p>}
+      {error && (
+        <p className="form-error" data-testid="import-error">
+          {error}
+        </p>
+      )}
       {preview && (
         <div className="card" data-testid="import-mapping">
           <h2>2. Map columns</h2>
@@ -115,7 +139,12 @@ export function ImportWizard({ workspace }: { workspace: WorkspaceSummary }) {
               </label>
             ))}
           </div>
-          <button type="button" className="btn" disabled={busy} onClick={() => void loadPreview(csv, mapping)}>
+          <button
+            type="button"
+            className="btn"
+            disabled={busy}
+            onClick={() => void loadPreview(csv, mapping)}
+          >
             Check again
           </button>
           <h3>
@@ -147,7 +176,11 @@ export function ImportWizard({ workspace }: { workspace: WorkspaceSummary }) {
           <h2>3. Import</h2>
           <label className="field">
             <span>When the email exists</span>
-            <select value={mergeRule} onChange={(event) => setMergeRule(event.target.value)} data-testid="import-merge">
+            <select
+              value={mergeRule}
+              onChange={(event) => setMergeRule(event.target.value)}
+              data-testid="import-merge"
+            >
               <option value="fill">Keep what is there, fill blanks</option>
               <option value="overwrite">Overwrite with the CSV</option>
               <option value="skip">Leave the lead as it is</option>
@@ -172,7 +205,8 @@ export function ImportWizard({ workspace }: { workspace: WorkspaceSummary }) {
         <div className="card" data-testid="import-result">
           <h2>Imported</h2>
           <p>
-            {result.created} created, {result.merged} merged, {result.unchanged} unchanged, {result.failed} not imported.
+            {result.created} created, {result.merged} merged, {result.unchanged} unchanged, {result.failed}{' '}
+            not imported.
           </p>
           <Errors errors={result.errors} />
           <Link to={`/w/${workspace.id}/outbound/leads`} className="btn btn--primary" testId="import-done">

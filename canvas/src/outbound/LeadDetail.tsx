@@ -38,7 +38,10 @@ export function LeadDetailView({ workspace, leadId }: { workspace: WorkspaceSumm
         // Threaded under the lead's latest send, as a mail client's reply would be.
         ...(last && { inReplyTo: last.messageId }),
       });
-      toast.show('success', answer.classification ? `Reply recorded: ${answer.classification.replace('_', ' ')}` : 'Recorded');
+      toast.show(
+        'success',
+        answer.classification ? `Reply recorded: ${answer.classification.replace('_', ' ')}` : 'Recorded',
+      );
       setReply('');
       await detail.reload();
     } catch (error) {
@@ -78,10 +81,15 @@ export function LeadDetailView({ workspace, leadId }: { workspace: WorkspaceSumm
         </div>
         <div className="card" data-testid="lead-score-card">
           <h2>
-            Score <span className="outbound__score" data-testid="lead-detail-score">{score.score}</span>
+            Score{' '}
+            <span className="outbound__score" data-testid="lead-detail-score">
+              {score.score}
+            </span>
           </h2>
           <p className="muted">
-            {score.examples === 0 ? 'Cold start: a prior from title and email domain, until outcomes arrive.' : `Learned from ${score.examples} outcome(s). 50 is an average lead.`}
+            {score.examples === 0
+              ? 'Cold start: a prior from title and email domain, until outcomes arrive.'
+              : `Learned from ${score.examples} outcome(s). 50 is an average lead.`}
           </p>
           <ul className="outbound__factors" data-testid="score-factors">
             {score.factors.map((factor) => (
@@ -93,7 +101,10 @@ export function LeadDetailView({ workspace, leadId }: { workspace: WorkspaceSumm
                     style={{ width: `${Math.round((Math.abs(factor.contribution) / max) * 100)}%` }}
                   />
                 </span>
-                <span className="outbound__num">{factor.contribution > 0 ? '+' : ''}{factor.contribution.toFixed(2)}</span>
+                <span className="outbound__num">
+                  {factor.contribution > 0 ? '+' : ''}
+                  {factor.contribution.toFixed(2)}
+                </span>
               </li>
             ))}
           </ul>
@@ -104,11 +115,14 @@ export function LeadDetailView({ workspace, leadId }: { workspace: WorkspaceSumm
         {enrollments.length === 0 ? (
           <p className="muted">Not enrolled yet.</p>
         ) : (
-          <ul className="outbound__plain">
+          <ul className="outbound__plain" data-testid="lead-enrollments">
             {enrollments.map((enrollment) => (
-              <li key={enrollment.id}>
-                <Link to={`/w/${workspace.id}/outbound/campaigns/${enrollment.campaignId}`}>{enrollment.campaign}</Link>{' '}
-                <Badge status={enrollment.status} /> {enrollment.stopReason && <span className="muted">({enrollment.stopReason})</span>}
+              <li key={enrollment.id} data-testid="lead-enrollment">
+                <Link to={`/w/${workspace.id}/outbound/campaigns/${enrollment.campaignId}`}>
+                  {enrollment.campaign}
+                </Link>{' '}
+                <Badge status={enrollment.status} />{' '}
+                {enrollment.stopReason && <span className="muted">({enrollment.stopReason})</span>}
               </li>
             ))}
           </ul>
@@ -138,10 +152,22 @@ export function LeadDetailView({ workspace, leadId }: { workspace: WorkspaceSumm
               onChange={(event) => setReply(event.target.value)}
             />
             <div className="outbound__row">
-              <button type="button" className="btn btn--primary" disabled={busy || !reply.trim()} onClick={() => void record('reply')} data-testid="reply-submit">
+              <button
+                type="button"
+                className="btn btn--primary"
+                disabled={busy || !reply.trim()}
+                onClick={() => void record('reply')}
+                data-testid="reply-submit"
+              >
                 Record reply
               </button>
-              <button type="button" className="btn" disabled={busy} onClick={() => void record('meeting')} data-testid="meeting-submit">
+              <button
+                type="button"
+                className="btn"
+                disabled={busy}
+                onClick={() => void record('meeting')}
+                data-testid="meeting-submit"
+              >
                 Meeting booked
               </button>
             </div>

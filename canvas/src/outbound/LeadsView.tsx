@@ -16,9 +16,15 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [campaign, setCampaign] = useState('');
   const [busy, setBusy] = useState(false);
-  const leads = useLoad(() => outboundApi.leads(workspace.id, { ...filter, limit: 200 }), [workspace.id, JSON.stringify(filter)]);
+  const leads = useLoad(
+    () => outboundApi.leads(workspace.id, { ...filter, limit: 200 }),
+    [workspace.id, JSON.stringify(filter)],
+  );
   const workflows = useLoad(
-    () => api.get<{ items: Array<{ id: string; name: string; publishedVersionId?: string | null }> }>(`${ws(workspace.id)}/workflows`),
+    () =>
+      api.get<{ items: Array<{ id: string; name: string; publishedVersionId?: string | null }> }>(
+        `${ws(workspace.id)}/workflows`,
+      ),
     [workspace.id],
   );
   const items = leads.data?.items ?? [];
@@ -47,7 +53,10 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
     setBusy(true);
     try {
       const result = await outboundApi.retrain(workspace.id);
-      toast.show('success', `Score retrained on ${result.examples} outcome(s)${result.auc === null ? '' : `, AUC ${result.auc.toFixed(2)}`}`);
+      toast.show(
+        'success',
+        `Score retrained on ${result.examples} outcome(s)${result.auc === null ? '' : `, AUC ${result.auc.toFixed(2)}`}`,
+      );
       await leads.reload();
     } catch (error) {
       toast.error(error);
@@ -66,7 +75,12 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
           value={filter.q ?? ''}
           onChange={(event) => setFilter({ ...filter, q: event.target.value })}
         />
-        <select aria-label="Status" data-testid="leads-status" value={filter.status ?? ''} onChange={(event) => setFilter({ ...filter, status: event.target.value || undefined })}>
+        <select
+          aria-label="Status"
+          data-testid="leads-status"
+          value={filter.status ?? ''}
+          onChange={(event) => setFilter({ ...filter, status: event.target.value || undefined })}
+        >
           <option value="">Any status</option>
           {STATUSES.map((status) => (
             <option key={status} value={status}>
@@ -81,13 +95,29 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
           placeholder="Min score"
           aria-label="Minimum score"
           value={filter.minScore ?? ''}
-          onChange={(event) => setFilter({ ...filter, minScore: event.target.value === '' ? undefined : Number(event.target.value) })}
+          onChange={(event) =>
+            setFilter({
+              ...filter,
+              minScore: event.target.value === '' ? undefined : Number(event.target.value),
+            })
+          }
         />
-        <a className="btn" href={outboundApi.exportUrl(workspace.id, filter)} data-testid="leads-export" download>
+        <a
+          className="btn"
+          href={outboundApi.exportUrl(workspace.id, filter)}
+          data-testid="leads-export"
+          download
+        >
           Export CSV
         </a>
         {canEdit && (
-          <button type="button" className="btn" onClick={() => void retrain()} disabled={busy} data-testid="score-retrain">
+          <button
+            type="button"
+            className="btn"
+            onClick={() => void retrain()}
+            disabled={busy}
+            data-testid="score-retrain"
+          >
             Retrain score
           </button>
         )}
@@ -95,7 +125,12 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
       {canEdit && (
         <div className="outbound__enroll card">
           <span>{selected.size} selected</span>
-          <select aria-label="Campaign" data-testid="enroll-campaign" value={campaign} onChange={(event) => setCampaign(event.target.value)}>
+          <select
+            aria-label="Campaign"
+            data-testid="enroll-campaign"
+            value={campaign}
+            onChange={(event) => setCampaign(event.target.value)}
+          >
             <option value="">Choose a campaign workflow…</option>
             {(workflows.data?.items ?? []).map((workflow) => (
               <option key={workflow.id} value={workflow.id}>
@@ -103,7 +138,13 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
               </option>
             ))}
           </select>
-          <button type="button" className="btn btn--primary" disabled={busy || !campaign || selected.size === 0} onClick={() => void enroll()} data-testid="enroll-submit">
+          <button
+            type="button"
+            className="btn btn--primary"
+            disabled={busy || !campaign || selected.size === 0}
+            onClick={() => void enroll()}
+            data-testid="enroll-submit"
+          >
             Enrol
           </button>
         </div>
@@ -113,7 +154,9 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
         <Skeleton />
       ) : items.length === 0 ? (
         <Empty title="No leads yet">
-          <p className="muted">Import a CSV or add leads through the API; a workflow can create them from events too.</p>
+          <p className="muted">
+            Import a CSV or add leads through the API; a workflow can create them from events too.
+          </p>
         </Empty>
       ) : (
         <div className="outbound__table-wrap card">
@@ -127,7 +170,9 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
                       aria-label="Select all"
                       data-testid="leads-select-all"
                       checked={items.length > 0 && items.every((lead) => selected.has(lead.id))}
-                      onChange={(event) => setSelected(event.target.checked ? new Set(items.map((lead) => lead.id)) : new Set())}
+                      onChange={(event) =>
+                        setSelected(event.target.checked ? new Set(items.map((lead) => lead.id)) : new Set())
+                      }
                     />
                   </th>
                 )}
@@ -140,10 +185,19 @@ export function LeadsView({ workspace, canEdit }: { workspace: WorkspaceSummary;
             </thead>
             <tbody>
               {items.map((lead) => (
-                <tr key={lead.id} data-testid={`lead-row-${lead.email}`} onClick={() => navigate(`/w/${workspace.id}/outbound/leads/${lead.id}`)}>
+                <tr
+                  key={lead.id}
+                  data-testid={`lead-row-${lead.email}`}
+                  onClick={() => navigate(`/w/${workspace.id}/outbound/leads/${lead.id}`)}
+                >
                   {canEdit && (
                     <td onClick={(event) => event.stopPropagation()}>
-                      <input type="checkbox" aria-label={`Select ${lead.email}`} checked={selected.has(lead.id)} onChange={() => toggle(lead.id)} />
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${lead.email}`}
+                        checked={selected.has(lead.id)}
+                        onChange={() => toggle(lead.id)}
+                      />
                     </td>
                   )}
                   <td className="table__main">

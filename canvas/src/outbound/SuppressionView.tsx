@@ -34,13 +34,27 @@ export function SuppressionView({ workspace }: { workspace: WorkspaceSummary }) 
     <section data-testid="outbound-suppression">
       {workspace.role !== 'viewer' && (
         <form className="inline-form" onSubmit={(event) => void add(event)}>
-          <input type="email" required placeholder="name@example.com" aria-label="Address to suppress" value={email} onChange={(event) => setEmail(event.target.value)} data-testid="suppress-email" />
+          <input
+            type="email"
+            required
+            placeholder="name@example.com"
+            aria-label="Address to suppress"
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+            data-testid="suppress-email"
+          />
           <button type="submit" className="btn btn--primary" data-testid="suppress-submit">
             Suppress
           </button>
         </form>
       )}
-      <input type="search" placeholder="Search" aria-label="Search suppressed addresses" value={q} onChange={(event) => setQ(event.target.value)} />
+      <input
+        type="search"
+        placeholder="Search"
+        aria-label="Search suppressed addresses"
+        value={q}
+        onChange={(event) => setQ(event.target.value)}
+      />
       {!list.data ? (
         <Skeleton />
       ) : list.data.items.length === 0 ? (
@@ -68,7 +82,11 @@ export function SuppressionView({ workspace }: { workspace: WorkspaceSummary }) 
                   <td className="outbound__hide-narrow">{timeAgo(item.createdAt)}</td>
                   {isAdmin && (
                     <td className="table__actions">
-                      <button type="button" className="btn btn--small btn--ghost" onClick={() => void remove(item.email)}>
+                      <button
+                        type="button"
+                        className="btn btn--small btn--ghost"
+                        onClick={() => void remove(item.email)}
+                      >
                         Remove
                       </button>
                     </td>

@@ -38,8 +38,24 @@ export interface TimelineEvent {
 export interface LeadDetail {
   lead: Lead;
   timeline: TimelineEvent[];
-  sends: Array<{ id: string; step: string; variant: string | null; subject: string; messageId: string; status: string; replyClass: string | null; sentAt: string }>;
-  enrollments: Array<{ id: string; campaign: string; campaignId: string; status: string; stopReason: string | null; enrolledAt: string }>;
+  sends: Array<{
+    id: string;
+    step: string;
+    variant: string | null;
+    subject: string;
+    messageId: string;
+    status: string;
+    replyClass: string | null;
+    sentAt: string;
+  }>;
+  enrollments: Array<{
+    id: string;
+    campaign: string;
+    campaignId: string;
+    status: string;
+    stopReason: string | null;
+    enrolledAt: string;
+  }>;
   score: { score: number; factors: Array<{ feature: string; contribution: number }>; examples: number };
 }
 
@@ -99,7 +115,8 @@ const base = (workspaceId: string) => `${ws(workspaceId)}/outbound`;
 
 function query(filter: LeadFilter & { limit?: number; offset?: number }): string {
   const params = new URLSearchParams();
-  for (const [key, value] of Object.entries(filter)) if (value !== undefined && value !== '') params.set(key, String(value));
+  for (const [key, value] of Object.entries(filter))
+    if (value !== undefined && value !== '') params.set(key, String(value));
   const text = params.toString();
   return text ? `?${text}` : '';
 }
@@ -115,15 +132,25 @@ export const outboundApi = {
     api.post<ImportResult>(`${base(w)}/leads/import`, { csv, mapping, mergeRule }),
   campaigns: (w: string) => api.get<{ items: CampaignStats[] }>(`${base(w)}/campaigns`),
   campaign: (w: string, id: string) => api.get<CampaignStats>(`${base(w)}/campaigns/${id}`),
-  setCampaignStatus: (w: string, id: string, status: string) => api.patch(`${base(w)}/campaigns/${id}`, { status }),
+  setCampaignStatus: (w: string, id: string, status: string) =>
+    api.patch(`${base(w)}/campaigns/${id}`, { status }),
   enroll: (w: string, workflowId: string, leadIds: string[]) =>
-    api.post<{ requested: number; started: number }>(`${base(w)}/campaigns/${workflowId}/enroll`, { leadIds }),
+    api.post<{ requested: number; started: number }>(`${base(w)}/campaigns/${workflowId}/enroll`, {
+      leadIds,
+    }),
   event: (w: string, event: Record<string, unknown>) =>
     api.post<{ matched: boolean; classification?: string }>(`${base(w)}/events`, event),
-  suppressions: (w: string, q?: string) => api.get<{ items: Suppression[] }>(`${base(w)}/suppressions${query({ q })}`),
-  suppress: (w: string, email: string, note?: string) => api.post(`${base(w)}/suppressions`, { email, reason: 'manual', ...(note && { note }) }),
-  unsuppress: (w: string, email: string) => api.delete(`${base(w)}/suppressions/${encodeURIComponent(email)}`),
-  retrain: (w: string) => api.post<{ examples: number; positives: number; auc: number | null }>(`${base(w)}/score/retrain`),
+  suppressions: (w: string, q?: string) =>
+    api.get<{ items: Suppression[] }>(`${base(w)}/suppressions${query({ q })}`),
+  suppress: (w: string, email: string, note?: string) =>
+    api.post(`${base(w)}/suppressions`, { email, reason: 'manual', ...(note && { note }) }),
+  unsuppress: (w: string, email: string) =>
+    api.delete(`${base(w)}/suppressions/${encodeURIComponent(email)}`),
+  settings: (w: string) =>
+    api.get<{ inboundUrl: string; signatureHeader: string; secret: string }>(`${base(w)}/settings`),
+  rotateSecret: (w: string) => api.post<{ secret: string }>(`${base(w)}/settings/rotate-secret`),
+  retrain: (w: string) =>
+    api.post<{ examples: number; positives: number; auc: number | null }>(`${base(w)}/score/retrain`),
 };
 
 export const pct = (value: number, digits = 1): string => `${(value * 100).toFixed(digits)}%`;

@@ -7,6 +7,7 @@ import { Badge, Empty, PageHeader, Skeleton, timeAgo } from '../ui/bits.js';
 import { ConfirmModal, Modal } from '../ui/Modal.js';
 import { useLoad } from '../ui/useLoad.js';
 import { TEMPLATES } from './templates.js';
+import { ImportDialog, importWorkflow, type ImportedWorkflow } from '../import/ImportDialog.js';
 
 /** The workflows of a workspace: search, create (blank or template), import, and per-row actions. */
 export function WorkflowsPage({ workspace }: { workspace: WorkspaceSummary }) {
@@ -59,17 +60,19 @@ export function WorkflowsPage({ workspace }: { workspace: WorkspaceSummary }) {
     }
   };
 
+  const [importing, setImporting] = useState<{ initial?: ImportedWorkflow } | null>(null);
   const importJson = async (event: ChangeEvent<HTMLInputElement>): Promise<void> => {
     const file = event.target.files?.[0];
     event.target.value = '';
     if (!file) return;
     try {
-      const document = JSON.parse(await file.text()) as WorkflowDocument;
-      const created = await api.post<Workflow>(`${base}/import`, document);
+      const created = await importWorkflow(base, await file.text());
+      // An n8n file shows its per-node report first (issue 19).
+      if (created.importReport) return setImporting({ initial: created });
       toast.show('success', `Imported “${created.name}”`);
       navigate(`/w/${workspace.id}/workflows/${created.id}`);
     } catch (error) {
-      toast.error(error instanceof SyntaxError ? new Error('That file is not valid JSON') : error);
+      toast.error(error);
     }
   };
 
@@ -107,9 +110,17 @@ export function WorkflowsPage({ workspace }: { workspace: WorkspaceSummary }) {
         />
         {canEdit && (
           <>
-            <button className="btn" onClick={() => fileInput.current?.click()} data-testid="import-workflow">
-              Import JSON
+            <button className="btn" onClick={() => setImporting({})} data-testid="import-workflow">
+              Import…
             </button>
+            {importing && (
+              <ImportDialog
+                base={base}
+                {...importing}
+                onClose={() => setImporting(null)}
+                onOpen={(id) => navigate(`/w/${workspace.id}/workflows/${id}`)}
+              />
+            )}
             <input
               ref={fileInput}
               type="file"

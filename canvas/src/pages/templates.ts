@@ -2,6 +2,8 @@ import { analyticsTemplates } from '../../templates/analytics.js';
 import { billingTemplates } from '../../templates/billing.js';
 import { outboundTemplates } from '../../templates/outbound.js';
 import { feedbackTemplates } from '../../templates/feedback.js';
+import { playbookTemplates } from '../../templates/playbooks.js';
+import { voiceTemplates } from '../../templates/voice.js';
 import type { WorkflowDocument } from '../api/types.js';
 
 export interface Template {
@@ -23,61 +25,6 @@ export const TEMPLATES: Template[] = [
       nodes: [],
       edges: [],
       settings: {},
-    },
-  },
-  {
-    id: 'trial-ending',
-    title: 'Trial ending: nudge or upsell',
-    description: 'Active trials get a plan offer; the others a friendly nudge.',
-    document: {
-      schemaVersion: 1,
-      name: 'Trial ending: nudge or upsell',
-      nodes: [
-        {
-          id: 'trigger',
-          type: 'trigger.manual',
-          config: { sampleInput: { account: 'Acme', activationScore: 72, usagePct: 91 } },
-          position: { x: 0, y: 0 },
-        },
-        {
-          id: 'active',
-          type: 'logic.if',
-          config: { condition: { '>=': [{ var: 'input.activationScore' }, 60] } },
-          position: { x: 260, y: 0 },
-        },
-        {
-          id: 'offer',
-          type: 'code.javascript',
-          config: {
-            source:
-              "return { account: input.account, plan: input.usagePct > 80 ? 'professional' : 'starter' }",
-          },
-          retry: { maxAttempts: 3, backoff: 'exponential', initialDelayMs: 500 },
-          timeoutMs: 2000,
-          position: { x: 520, y: -80 },
-        },
-        {
-          id: 'nudge',
-          type: 'data.set',
-          config: {
-            keepInput: false,
-            fields: [
-              { name: 'account', value: '{{ input.account }}' },
-              {
-                name: 'message',
-                value: 'Hi {{ input.account }}, your trial ends soon. Need a hand getting set up?',
-              },
-            ],
-          },
-          position: { x: 520, y: 80 },
-        },
-      ],
-      edges: [
-        { from: 'trigger', to: 'active' },
-        { from: 'active', fromPort: 'true', to: 'offer' },
-        { from: 'active', fromPort: 'false', to: 'nudge' },
-      ],
-      settings: { timeoutMs: 60000, concurrency: 20 },
     },
   },
   {
@@ -129,12 +76,16 @@ export const TEMPLATES: Template[] = [
       settings: {},
     },
   },
-  // The trial → expansion → upsell path (issue 6), also offered on the Billing & Usage page.
+  // The trial → expansion → upsell path (issue 6), also offered on the Billing & Usage page. Its
+  // "Trial ending — nudge or upsell" replaced a near-duplicate that lived here (issue 19).
   ...billingTemplates,
   // Growth analytics (issue 15): churn risk → a task for the account owner.
   ...analyticsTemplates,
   // Release announcements and NPS follow-ups (issue 16).
   ...feedbackTemplates,
+  ...voiceTemplates,
   // A campaign as a workflow (issue 13): the outbound sequence.
   ...outboundTemplates,
+  // Growth playbooks not covered by a feature's own templates (issue 19): reply → meeting.
+  ...playbookTemplates,
 ];

@@ -11,6 +11,9 @@ import { applyCanvasNodeChanges, toGraph, type FlowNode } from '../editor/model.
 import { nodeTypes } from '../editor/RevflowNode.js';
 import { loadNodeTypes } from '../editor/useNodeTypes.js';
 import { StepPanel } from './StepPanel.js';
+import { RetryModal } from './RetryModal.js';
+import { isMissing, NotFound } from '../ui/NotFound.js';
+import type { JsonValue } from '../api/types.js';
 import { useRunStream } from './useRunStream.js';
 
 const ACTIVE = new Set(['queued', 'running', 'waiting']);
@@ -27,8 +30,37 @@ const minimapColor =
 
 /** One run, live: the version it ran, drawn with each node's status; click a node for its step. */
 export function RunPage({ workspace, runId }: { workspace: WorkspaceSummary; runId: string }) {
+  // A run that does not exist is a not-found page, not an endless "reconnecting…".
+  const exists = useLoad(async () => {
+    try {
+      await api.get<Run>(`${ws(workspace.id)}/runs/${encodeURIComponent(runId)}`);
+      return true;
+    } catch (failure) {
+      if (isMissing(failure)) return false;
+      throw failure;
+    }
+  }, [workspace.id, runId]);
+  if (exists.data === false)
+    return (
+      <NotFound
+        title="Run not found"
+        detail="This run does not exist, was removed by retention, or belongs to another workspace."
+        back={{ to: `/w/${workspace.id}/runs`, label: 'Back to runs' }}
+      />
+    );
+  if (exists.data !== true)
+    return (
+      <div className="page">
+        {exists.error ? <p className="form-error">{exists.error}</p> : <Skeleton rows={6} />}
+      </div>
+    );
+  return <RunView workspace={workspace} runId={runId} />;
+}
+
+function RunView({ workspace, runId }: { workspace: WorkspaceSummary; runId: string }) {
   const toast = useToast();
   const { run, error } = useRunStream(workspace.id, runId);
+  const [retrying, setRetrying] = useState(false);
   const [selected, setSelected] = useState<string | null>(null);
   const versionKey = run ? `${run.workflowId}/${run.versionId}` : '';
   const context = useLoad(async () => {
@@ -78,6 +110,23 @@ export function RunPage({ workspace, runId }: { workspace: WorkspaceSummary; run
     }
   };
 
+  // A test run's version is a snapshot of the draft kept by a hidden companion workflow.
+  const test = Boolean(context.data && run && context.data.version.workflowId !== run.workflowId);
+  const retryWith = async (input: JsonValue): Promise<void> => {
+    if (!run) return;
+    try {
+      const base = `${ws(workspace.id)}/workflows/${run.workflowId}`;
+      const next = test
+        ? await api.post<Run>(`${base}/test-runs`, { input })
+        : await api.post<Run>(`${base}/runs`, { input, retryOf: run.id });
+      setRetrying(false);
+      toast.show('info', test ? 'Test run started with the edited input' : 'Retry started with the edited input');
+      navigate(`/w/${workspace.id}/runs/${next.id}`);
+    } catch (failure) {
+      toast.error(failure);
+    }
+  };
+
   if (!run) {
     return (
       <div className="page">{error ? <p className="form-error">{error}</p> : <Skeleton rows={6} />}</div>
@@ -102,6 +151,11 @@ export function RunPage({ workspace, runId }: { workspace: WorkspaceSummary; run
             {total !== null ? ` · ${duration(total)}` : ''}
             {run.retryOf ? ' · retry' : ''}
           </small>
+          {test && (
+            <span className="badge badge--draft" data-testid="run-test-badge">
+              test run
+            </span>
+          )}
           {error && <small className="form-error">{error}</small>}
           <div className="toolbar__spacer" />
           <Link to={`/w/${workspace.id}/workflows/${run.workflowId}`} className="btn btn--small">
@@ -125,6 +179,12 @@ export function RunPage({ workspace, runId }: { workspace: WorkspaceSummary; run
               ↻ Retry
             </button>
           )}
+          {['failed', 'cancelled', 'timed_out', 'succeeded'].includes(run.status) &&
+            workspace.role !== 'viewer' && (
+              <button className="btn btn--small" onClick={() => setRetrying(true)} data-testid="retry-edited">
+                Retry with edited input…
+              </button>
+            )}
         </header>
         <div className="editor__body">
           <div className="canvas">
@@ -184,6 +244,14 @@ export function RunPage({ workspace, runId }: { workspace: WorkspaceSummary; run
           )}
         </div>
       </div>
+      {retrying && (
+        <RetryModal
+          input={run.input}
+          test={test}
+          onClose={() => setRetrying(false)}
+          onRetry={retryWith}
+        />
+      )}
     </CanvasContext.Provider>
   );
 }

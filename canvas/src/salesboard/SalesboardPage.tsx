@@ -181,7 +181,7 @@ function Funnel({ stages, testId }: { stages: FunnelStage[]; testId: string }) {
           <XAxis dataKey="title" tick={axis} />
           <YAxis allowDecimals={false} tick={axis} />
           <Tooltip contentStyle={{ background: 'var(--surface)', border: '1px solid var(--border)', color: 'var(--text)' }} />
-          <Bar dataKey="count" name="Leads" fill="var(--primary)" radius={[4, 4, 0, 0]} />
+          <Bar isAnimationActive={false} dataKey="count" name="Leads" fill="var(--primary)" radius={[4, 4, 0, 0]} />
         </BarChart>
       </ResponsiveContainer>
       <ol className="salesboard__stages">

@@ -10,17 +10,26 @@ import { ROLES } from './MembersSection.js';
 export function InvitationsSection({ workspace }: { workspace: WorkspaceSummary }) {
   const toast = useToast();
   const base = `${ws(workspace.id)}/invitations`;
-  const invitations = useLoad(() => api.get<List<Invitation>>(base), [base]);
+  const invitations = useLoad(() => api.get<List<Invitation> & { mailConfigured?: boolean }>(base), [base]);
+  const mailConfigured = invitations.data?.mailConfigured;
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<Role>('member');
   const [link, setLink] = useState<string | null>(null);
+  // Say what really happened to the email: sent, not configured, or failed (the link works anyway).
+  const tell = (invitation: Invitation, sent: string): void => {
+    const delivery = invitation.delivery;
+    if (!delivery || delivery.status === 'sent') toast.show('success', sent);
+    else if (delivery.status === 'not_configured')
+      toast.show('info', `Invitation created for ${invitation.email}. Mail is not configured: share the link below.`);
+    else toast.show('error', delivery.detail ?? `The email to ${invitation.email} could not be sent`);
+  };
   const send = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
     try {
       const created = await api.post<Invitation>(base, { email, role });
       setLink(created.acceptUrl ?? null);
       setEmail('');
-      toast.show('success', `Invitation sent to ${created.email}`);
+      tell(created, `Invitation emailed to ${created.email}`);
       await invitations.reload();
     } catch (error) {
       toast.error(error);
@@ -30,7 +39,7 @@ export function InvitationsSection({ workspace }: { workspace: WorkspaceSummary 
     try {
       const renewed = await api.post<Invitation>(`${base}/${invitation.id}/resend`, {});
       setLink(renewed.acceptUrl ?? null);
-      toast.show('success', `Sent again to ${invitation.email}`);
+      tell(renewed, `Emailed again to ${invitation.email}`);
       await invitations.reload();
     } catch (error) {
       toast.error(error);
@@ -47,6 +56,12 @@ export function InvitationsSection({ workspace }: { workspace: WorkspaceSummary 
   return (
     <section className="card section" data-testid="invitations">
       <h2>Invitations</h2>
+      {mailConfigured === false && (
+        <p className="muted" data-testid="invite-mail-off">
+          Mail is not configured on this server (SMTP_URL is not set): invitations are not emailed. Copy the
+          link shown after inviting and send it yourself.
+        </p>
+      )}
       <form className="inline-form" onSubmit={(event) => void send(event)}>
         <input
           type="email"
@@ -67,7 +82,11 @@ export function InvitationsSection({ workspace }: { workspace: WorkspaceSummary 
       </form>
       {link && (
         <CopyBox
-          label="Invitation link (email delivery comes later: share it yourself)"
+          label={
+            mailConfigured === false
+              ? 'Invitation link (not emailed: share it yourself)'
+              : 'Invitation link (also emailed to the invitee)'
+          }
           value={link}
           testId="invite-link"
         />

@@ -30,6 +30,8 @@ const hostPid = process.ppid;
 new Worker(
   `const { workerData } = require('node:worker_threads');
   setInterval(() => {
+    // Reparented (the host is gone, even if its pid lingers as a zombie or was reused): die too.
+    if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL');
     try { process.kill(workerData, 0); } catch { process.kill(process.pid, 'SIGKILL'); }
   }, 250);`,
   { eval: true, workerData: hostPid },
@@ -37,9 +39,12 @@ new Worker(
 
 const isolates = new Map<number, WarmIsolate>();
 
+/** A request for an isolate that died after it was sent (pipelined behind the call that killed it). */
+class IsolateGone extends Error {}
+
 function isolate(serial: string | undefined): WarmIsolate {
   const warm = isolates.get(Number(serial));
-  if (warm === undefined) throw new SandboxError('memory', 'sandbox: this isolate is gone');
+  if (warm === undefined) throw new IsolateGone('sandbox: this isolate is gone');
   return warm;
 }
 
@@ -50,6 +55,7 @@ function aliveFlag(warm: WarmIsolate): string {
 }
 
 function failure(error: unknown, warm: WarmIsolate | undefined): string[] {
+  if (error instanceof IsolateGone) return ['g', error.message, '0'];
   const alive = warm === undefined ? '1' : aliveFlag(warm);
   if (error instanceof SandboxError) {
     return ['e', JSON.stringify({ kind: error.kind, message: error.message, line: error.line }), alive];
@@ -70,8 +76,10 @@ function answer(parts: string[]): string[] {
       }
       case 'eval':
       case 'run': {
-        const [serial, timeoutMs, maxResultChars, runKey, header, inputBlob, ...rest] = args;
+        const [serial, drops, timeoutMs, maxResultChars, runKey, header, inputBlob, ...rest] = args;
         warm = isolate(serial);
+        // Runs that ended since the last call (remote-isolate.ts sends them along).
+        if (drops) for (const key of drops.split(',')) warm.dropRun(Number(key));
         const call = {
           runKey: Number(runKey),
           timeoutMs: Number(timeoutMs),
@@ -89,9 +97,11 @@ function answer(parts: string[]): string[] {
         }
         return ['v', value, aliveFlag(warm)];
       }
-      case 'drop':
-        isolates.get(Number(args[0]))?.dropRun(Number(args[1]));
+      case 'drop': {
+        const target = isolates.get(Number(args[0]));
+        for (const key of (args[1] ?? '').split(',')) if (key) target?.dropRun(Number(key));
         return ['k'];
+      }
       case 'dispose': {
         const serial = Number(args[0]);
         isolates.get(serial)?.dispose();

@@ -3,7 +3,8 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { LinkClosed, readFrame, writeFrame } from './frames.js';
+import { AnswerReader, type PendingAnswer } from './answer-reader.js';
+import { LinkClosed, writeFrame } from './frames.js';
 
 /** How long a new sandbox process may take to come up before a call gives up on it. */
 const CONNECT_TIMEOUT_MS = 30_000;
@@ -26,7 +27,10 @@ export class NotDelivered extends Error {
   }
 }
 
-const hostScript = new URL(`./isolate-host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const hostScript = new URL(
+  `./isolate-host${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);
 
 /**
  * The watchdog: a small thread that SIGKILLs the sandbox process when a call runs far past
@@ -47,6 +51,24 @@ for (;;) {
   Atomics.wait(cell, 0, deadline, 250);
 }`;
 
+/**
+ * Sandbox processes still linked. At exit they are killed: Node joins worker threads before it
+ * exits, and an answer reader blocked reading a live process's FIFO would hold the exit forever
+ * (the process's end closes only when it dies).
+ */
+const liveChildren = new Set<ChildProcess>();
+let killAtExit = false;
+
+function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (killAtExit) return;
+  killAtExit = true;
+  process.once('exit', () => {
+    for (const live of liveChildren) live.kill('SIGKILL');
+  });
+}
+
 /** One sandbox process and the host's ends of its two FIFOs. */
 class Link {
   readonly child: ChildProcess;
@@ -54,12 +76,14 @@ class Link {
   answerFd = -1;
   connected = false;
   lastExit = 'no exit status';
+  /** Takes the answers (owns answerFd once connected: it closes it at the process's end). */
+  reader: AnswerReader | undefined;
   private readonly dir: string;
   /** Held open so that the process's open of its answer end returns at once. */
   private pendingAnswerFd: number;
   private closed = false;
 
-  constructor() {
+  constructor(private readonly onHead: (link: Link, head: PendingAnswer | undefined) => void) {
     this.dir = mkdtempSync(join(tmpdir(), 'revflow-sandbox-'));
     const requestPath = join(this.dir, 'requests');
     const answerPath = join(this.dir, 'answers');
@@ -76,6 +100,7 @@ class Link {
       this.lastExit = signal === null ? `exit code ${code}` : `signal ${signal}`;
     });
     this.child.unref();
+    track(this.child);
     this.pollConnect();
   }
 
@@ -96,7 +121,8 @@ class Link {
     while (!this.tryConnect()) {
       if (this.child.exitCode !== null || this.child.signalCode !== null)
         throw new Error(`the sandbox process ended before it was up (${this.lastExit})`);
-      if (Date.now() > deadline) throw new Error(`the sandbox process did not start within ${CONNECT_TIMEOUT_MS} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`the sandbox process did not start within ${CONNECT_TIMEOUT_MS} ms`);
       Atomics.wait(pause, 0, 0, 5);
     }
   }
@@ -117,6 +143,7 @@ class Link {
     this.requestFd = openSync(requestPath, constants.O_WRONLY);
     closeSync(probe);
     this.answerFd = openSync(join(this.dir, 'answers'), constants.O_RDONLY);
+    this.reader = new AnswerReader(this.answerFd, (head) => this.onHead(this, head));
     closeSync(this.pendingAnswerFd);
     this.pendingAnswerFd = -1;
     rmSync(this.dir, { recursive: true, force: true });
@@ -126,7 +153,10 @@ class Link {
 
   close(): void {
     this.closed = true;
-    for (const fd of [this.requestFd, this.answerFd, this.pendingAnswerFd]) {
+    // The answer end is the reader thread's: it closes it once the killed process's end is
+    // closed (closing it here could hand its number to another file while the thread reads).
+    this.reader?.close();
+    for (const fd of [this.requestFd, this.reader ? -1 : this.answerFd, this.pendingAnswerFd]) {
       if (fd < 0) continue;
       try {
         closeSync(fd);
@@ -142,11 +172,14 @@ class Link {
 }
 
 /**
- * The host's end of its sandbox process (isolate-host.ts): one blocking request and answer at a
- * time over two FIFOs — the same synchronous crossing applySync was, one process further away.
- * When the process dies, the request in flight fails with ProcessDied, every isolate it held is
- * gone (`generation` moves on), and the next process takes over: after a first death a spare is
- * kept started and connected, so a replacement is instant.
+ * The host's end of its sandbox process (isolate-host.ts): requests written to one FIFO, in
+ * order; answers read on a thread of their own (answer-reader.ts), in the same order. A caller
+ * either waits for its answer synchronously (`request`: expressions, creating an isolate) or
+ * awaits it (`requestAsync`: code steps), so the event loop goes on while code runs over
+ * there. When the process dies, the request it was running fails with ProcessDied, the ones
+ * queued behind it with NotDelivered (nothing of theirs ran: sent again), every isolate it
+ * held is gone (`generation` moves on), and the next process takes over: after a first death a
+ * spare is kept started and connected, so a replacement is instant.
  */
 export class SandboxProcess {
   /** Bumped whenever the process is replaced: isolates remember the generation they live in. */
@@ -156,13 +189,70 @@ export class SandboxProcess {
   private disposed = false;
   private readonly cell = new BigInt64Array(new SharedArrayBuffer(16));
   private watchdog: Worker | undefined;
+  private readonly onHead = (link: Link, head: PendingAnswer | undefined): void => {
+    if (link !== this.current) return;
+    // The request the process runs now: the watchdog kills it HANG_GRACE_MS past its limit.
+    if (head === undefined) {
+      Atomics.store(this.cell, 0, 0n);
+      return;
+    }
+    Atomics.store(this.cell, 1, BigInt(link.child.pid ?? 0));
+    Atomics.store(this.cell, 0, BigInt(Date.now() + head.timeoutMs + HANG_GRACE_MS));
+  };
 
   constructor() {
-    this.current = new Link();
+    this.current = new Link(this.onHead);
   }
 
-  /** One request and its answer. Throws ProcessDied or NotDelivered when the process is gone. */
+  /** One request and its answer, waited for synchronously. Throws ProcessDied or NotDelivered. */
   request(parts: readonly string[], timeoutMs: number): string[] {
+    let outcome: { answer: string[] } | { error: Error } | undefined;
+    const { link, pending } = this.send(parts, timeoutMs, (settled) => (outcome = settled));
+    link.reader!.waitFor(pending);
+    if (outcome === undefined) throw new Error('sandbox: the request was not settled');
+    if ('error' in outcome) throw outcome.error;
+    return outcome.answer;
+  }
+
+  /**
+   * One request whose answer is awaited; `settled` runs synchronously when the answer is taken
+   * (before the promise's reactions), with the error if it failed. Never throws synchronously.
+   */
+  requestAsync(parts: readonly string[], timeoutMs: number): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.send(parts, timeoutMs, (settled) =>
+          'error' in settled ? reject(settled.error) : resolve(settled.answer),
+        );
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    });
+  }
+
+  /** Block until every request sent so far is answered (a synchronous caller needs them done). */
+  settleAll(): void {
+    this.current.reader?.settleAll();
+  }
+
+  /** The process's pid (tests kill it to prove the host survives). */
+  get pid(): number | undefined {
+    return this.current.child.pid;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.current.close();
+    this.spare?.close();
+    void this.watchdog?.terminate();
+  }
+
+  private send(
+    parts: readonly string[],
+    timeoutMs: number,
+    done: (settled: { answer: string[] } | { error: Error }) => void,
+  ): { link: Link; pending: PendingAnswer } {
     if (this.disposed) throw new Error('The sandbox has been disposed');
     const link = this.current;
     try {
@@ -179,30 +269,20 @@ export class SandboxProcess {
       this.replace();
       throw new NotDelivered();
     }
-    Atomics.store(this.cell, 1, BigInt(link.child.pid ?? 0));
-    Atomics.store(this.cell, 0, BigInt(Date.now() + timeoutMs + HANG_GRACE_MS));
-    try {
-      return readFrame(link.answerFd);
-    } catch (error) {
-      if (!(error instanceof LinkClosed)) throw error;
-      this.replace();
-      throw new ProcessDied(link.child.pid === undefined ? link.lastExit : `pid ${link.child.pid}`);
-    } finally {
-      Atomics.store(this.cell, 0, 0n);
-    }
-  }
-
-  /** The process's pid (tests kill it to prove the host survives). */
-  get pid(): number | undefined {
-    return this.current.child.pid;
-  }
-
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.current.close();
-    this.spare?.close();
-    void this.watchdog?.terminate();
+    const pending: PendingAnswer = {
+      timeoutMs,
+      settle: (answer, ran) => {
+        if (answer !== undefined) return done({ answer });
+        if (link === this.current) this.replace();
+        done({
+          error: ran
+            ? new ProcessDied(link.child.pid === undefined ? link.lastExit : `pid ${link.child.pid}`)
+            : new NotDelivered(),
+        });
+      },
+    };
+    link.reader!.expect(pending);
+    return { link, pending };
   }
 
   private startWatchdog(): Worker {
@@ -214,9 +294,10 @@ export class SandboxProcess {
   /** Drop the current process (dead or hung) and take the spare, starting the next spare. */
   private replace(): void {
     this.current.close();
+    Atomics.store(this.cell, 0, 0n);
     this.generation += 1;
     if (this.disposed) return;
-    this.current = this.spare ?? new Link();
-    this.spare = new Link();
+    this.current = this.spare ?? new Link(this.onHead);
+    this.spare = new Link(this.onHead);
   }
 }

@@ -509,13 +509,18 @@
     // and allocates n bytes natively: bounded like the constructor's own length.
     for (const key of ['transfer', 'transferToFixedLength']) {
       if (typeof OriginalArrayBuffer.prototype[key] !== 'function') continue;
-      wrap(OriginalArrayBuffer.prototype, key, (original) => ({
-        [key](length) {
-          if (length !== undefined && +length > maxElements * 8)
-            throw tooLarge('ArrayBuffer ' + key + ' length', +length, maxElements * 8);
-          return apply(original, this, length === undefined ? [] : [length]);
-        },
-      })[key]);
+      wrap(
+        OriginalArrayBuffer.prototype,
+        key,
+        (original) =>
+          ({
+            [key](length) {
+              if (length !== undefined && +length > maxElements * 8)
+                throw tooLarge('ArrayBuffer ' + key + ' length', +length, maxElements * 8);
+              return apply(original, this, length === undefined ? [] : [length]);
+            },
+          })[key],
+      );
     }
   }
 });

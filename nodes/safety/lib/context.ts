@@ -1,4 +1,4 @@
-import type { PiiEntity } from './pii.js';
+import type { PiiEntity } from './entities.js';
 
 /**
  * Presidio-style context: words shortly before a candidate that make it more likely to be what

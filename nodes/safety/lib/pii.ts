@@ -9,19 +9,8 @@ import { secretCandidates } from './secrets.js';
  * validators (Luhn, mod-97, number metadata) confirm them, and context words near a candidate
  * raise its score. Callers keep the findings at or above their threshold.
  */
-export const piiEntities = [
-  'email',
-  'phone',
-  'card',
-  'iban',
-  'ssn',
-  'ip',
-  'url_credentials',
-  'secret',
-  'person',
-  'location',
-] as const;
-export type PiiEntity = (typeof piiEntities)[number];
+export { piiEntities, type PiiEntity } from './entities.js';
+import type { PiiEntity } from './entities.js';
 
 export interface PiiFinding {
   entity: PiiEntity;

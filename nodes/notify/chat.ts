@@ -3,7 +3,7 @@ import { StepFailure } from '../../engine/errors.js';
 import type { Json } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
 import { credentialRef, outboundCode, redact, required } from '../services.js';
-import { resolveHttpAuth } from './http-auth.js';
+import { resolveHttpAuth } from '../http/auth.js';
 
 /** The JSON each chat tool's incoming webhook expects. */
 function payloadFor(format: 'slack' | 'teams' | 'generic', title: string | undefined, text: string): Json {

@@ -4,7 +4,7 @@ import { StepFailure } from '../../engine/errors.js';
 import type { Json } from '../../engine/json.js';
 import { defineNode } from '../../engine/node.js';
 import { credentialRef, outboundCode, redact, required, type OutboundResponse } from '../services.js';
-import { resolveHttpAuth } from './http-auth.js';
+import { resolveHttpAuth } from './auth.js';
 
 const httpUrl = z
   .string()
