@@ -5,7 +5,7 @@
 // cost CPU and memory on the hot path). No bundling: paths relative to import.meta.url (the
 // sandbox realm's scripts, the sandbox process's entry, the canvas build) keep working.
 import { build } from 'esbuild';
-import { cpSync, existsSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,7 +24,13 @@ function sources(dir) {
   return found;
 }
 
-const all = sourceDirs.flatMap((dir) => sources(dir));
+// The workflow templates are data the server serves too (GET /api/v1/templates, api/templates).
+const all = [...sourceDirs, 'canvas/templates'].flatMap((dir) => sources(dir));
+all.push('canvas/src/pages/templates.ts');
+// dist/canvas holds the compiled templates and a link to the canvas build. Older builds linked
+// dist/canvas itself to ../canvas: remove that link first, or the build would write into canvas/.
+const distCanvas = path.join(out, 'canvas');
+if (existsSync(distCanvas) && lstatSync(distCanvas).isSymbolicLink()) unlinkSync(distCanvas);
 const entryPoints = all.filter((file) => !file.startsWith('asset:')).map((file) => path.join(root, file));
 // Files are overwritten in place, never deleted first: a server already running from dist/
 // may still import a module lazily while another build runs.
@@ -46,7 +52,20 @@ for (const file of all.filter((entry) => entry.startsWith('asset:'))) {
   cpSync(path.join(root, relative), path.join(out, relative));
 }
 // What the server finds relative to its own files: the canvas build, node_modules (embedded Postgres).
-for (const link of ['canvas', 'node_modules']) {
-  const at = path.join(out, link);
-  if (!existsSync(at)) symlinkSync(path.join('..', link), at);
+const links = [
+  { at: path.join(out, 'node_modules'), to: path.join('..', 'node_modules') },
+  { at: path.join(out, 'canvas', 'dist'), to: path.join('..', '..', 'canvas', 'dist') },
+];
+for (const { at, to } of links) {
+  mkdirSync(path.dirname(at), { recursive: true });
+  // lstat, not exists: a link whose target is not built yet is still the link we want.
+  const present = (() => {
+    try {
+      lstatSync(at);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  if (!present) symlinkSync(to, at);
 }
