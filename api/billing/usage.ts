@@ -1,3 +1,4 @@
+// Over 400 lines: one meter engine (record, reserve under the lock, totals, quota checks, thresholds) shares its period and aggregation rules; plans and messages live in plans.ts.
 import type { Knex } from 'knex';
 import { effectivePlan, type BillingAccount, type BillingAccounts } from './accounts.js';
 import {

@@ -1,3 +1,4 @@
+// Over 400 lines: the Postgres side of the engine's RunStore contract (runs, steps, claims, takeovers, batched commits) in one class, as engine/store.ts defines it.
 import type { Knex } from 'knex';
 import os from 'node:os';
 import type { WorkflowDocument } from '../../engine/document.js';
